@@ -1,0 +1,18 @@
+"""GRN Workbench: entry point (``streamlit run app.py``).
+
+Lists the pages that work, renders the shared sidebar and runs the chosen page.
+"""
+
+import streamlit as st
+
+from pages import _ui
+
+st.set_page_config(page_title="GRN Workbench", page_icon=":material/hub:", layout="wide")
+
+PAGES = [
+    st.Page("pages/data.py", title="Data", icon=":material/table_view:", default=True),
+]
+
+page = st.navigation(PAGES)
+_ui.sidebar()
+page.run()

@@ -1,0 +1,229 @@
+"""The workspace: a SQLite database plus an artifact folder.
+
+Layout of a workspace directory (``GRN_WORKSPACE``, default ``~/.grn-workbench``)::
+
+    workspace.sqlite          datasets, runs, metrics, annotations, caches (WAL mode)
+    datasets/<id>/            expression.parquet, samples.parquet, network.parquet, meta.json
+    uploads/                  files users uploaded, kept so that nothing is lost
+    runs/<id>/                run artifacts (predictions, curves, checkpoints)
+
+The schema is versioned: `MIGRATIONS` is the one place that changes it; `Workspace` applies the
+missing steps in order when it opens a database (``PRAGMA user_version`` holds the version).
+Datasets are stored once per content fingerprint, so loading the same data twice lists it once.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import sqlite3
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import pandas as pd
+
+from ..data import Dataset
+
+DEFAULT_WORKSPACE = "~/.grn-workbench"
+
+# Each entry moves the schema from version i to i+1. Never edit a released step; append one.
+MIGRATIONS: list[str] = [
+    """
+    CREATE TABLE datasets (
+        id          TEXT PRIMARY KEY,          -- the content fingerprint
+        name        TEXT NOT NULL,
+        kind        TEXT NOT NULL,
+        source      TEXT NOT NULL,
+        n_genes     INTEGER NOT NULL,
+        n_samples   INTEGER NOT NULL,
+        n_edges     INTEGER NOT NULL,
+        n_tfs       INTEGER NOT NULL,
+        created_at  REAL NOT NULL,
+        complete    INTEGER NOT NULL DEFAULT 0 -- 1 once all artifacts are written
+    );
+    CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    """,
+]
+
+
+def workspace_path(path: str | os.PathLike | None = None) -> Path:
+    """The workspace directory: ``path``, else ``$GRN_WORKSPACE``, else ``~/.grn-workbench``."""
+    raw = path or os.environ.get("GRN_WORKSPACE") or DEFAULT_WORKSPACE
+    return Path(raw).expanduser().resolve()
+
+
+@dataclass(frozen=True)
+class DatasetRecord:
+    """One row of the datasets table."""
+
+    id: str
+    name: str
+    kind: str
+    source: str
+    n_genes: int
+    n_samples: int
+    n_edges: int
+    n_tfs: int
+    created_at: float
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} ({self.n_genes} genes x {self.n_samples} samples, {self.n_edges} edges)"
+
+
+class Workspace:
+    """A workspace directory with its database. Cheap to construct; safe to share across threads
+    (each call opens its own short-lived connection)."""
+
+    def __init__(self, path: str | os.PathLike | None = None):
+        self.root = workspace_path(path)
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.db_path = self.root / "workspace.sqlite"
+        self._lock = threading.Lock()
+        self._migrate()
+
+    # ------------------------------------------------------------------ database plumbing
+    @contextmanager
+    def connect(self) -> Iterator[sqlite3.Connection]:
+        """A connection in WAL mode; commits on success, rolls back on error."""
+        con = sqlite3.connect(self.db_path, timeout=30, isolation_level=None)
+        con.row_factory = sqlite3.Row
+        try:
+            con.execute("PRAGMA journal_mode=WAL")
+            con.execute("PRAGMA foreign_keys=ON")
+            con.execute("BEGIN")
+            yield con
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        finally:
+            con.close()
+
+    @property
+    def schema_version(self) -> int:
+        with self.connect() as con:
+            return con.execute("PRAGMA user_version").fetchone()[0]
+
+    def _migrate(self) -> None:
+        with self._lock, self.connect() as con:
+            version = con.execute("PRAGMA user_version").fetchone()[0]
+            if version > len(MIGRATIONS):
+                raise RuntimeError(
+                    f"workspace {self.root} has schema version {version}, newer than this "
+                    f"GRN Workbench ({len(MIGRATIONS)}); upgrade the app or use another GRN_WORKSPACE")
+            for step in range(version, len(MIGRATIONS)):
+                for statement in MIGRATIONS[step].split(";"):
+                    if statement.strip():
+                        con.execute(statement)
+                con.execute(f"PRAGMA user_version = {step + 1}")
+
+    # ------------------------------------------------------------------ settings
+    def get_setting(self, key: str, default: str | None = None) -> str | None:
+        with self.connect() as con:
+            row = con.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+        return row["value"] if row else default
+
+    def set_setting(self, key: str, value: str) -> None:
+        with self.connect() as con:
+            con.execute("INSERT INTO settings(key, value) VALUES (?, ?) "
+                        "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
+
+    # ------------------------------------------------------------------ datasets
+    def dataset_dir(self, dataset_id: str) -> Path:
+        return self.root / "datasets" / dataset_id
+
+    def save_dataset(self, dataset: Dataset) -> str:
+        """Store ``dataset`` (once per fingerprint) and return its id.
+
+        Artifacts are written to a temporary folder and renamed into place before the row is
+        marked complete, so a crash never leaves a half-written dataset listed.
+        """
+        ds_id = dataset.fingerprint()
+        final = self.dataset_dir(ds_id)
+        with self.connect() as con:
+            row = con.execute("SELECT complete FROM datasets WHERE id = ?", (ds_id,)).fetchone()
+        if row is not None and row["complete"] and final.exists():
+            return ds_id
+        tmp = final.with_name(f".{ds_id}.{os.getpid()}.{threading.get_ident()}.tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        dataset.expression.to_parquet(tmp / "expression.parquet")
+        dataset.samples.to_parquet(tmp / "samples.parquet")
+        if dataset.network is not None:
+            dataset.network.to_parquet(tmp / "network.parquet", index=False)
+        for key, frame in dataset.extras.items():
+            frame.to_parquet(tmp / f"extra_{_safe(key)}.parquet")
+        meta = {"name": dataset.name, "kind": dataset.kind, "source": dataset.source,
+                "tfs": list(dataset.tfs), "notes": list(dataset.notes),
+                "extras": {_safe(k): k for k in dataset.extras}}
+        (tmp / "meta.json").write_text(json.dumps(meta, indent=1))
+        shutil.rmtree(final, ignore_errors=True)
+        tmp.rename(final)
+        with self.connect() as con:
+            con.execute(
+                "INSERT INTO datasets(id, name, kind, source, n_genes, n_samples, n_edges, n_tfs, "
+                "created_at, complete) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1) "
+                "ON CONFLICT(id) DO UPDATE SET name = excluded.name, complete = 1",
+                (ds_id, dataset.name, dataset.kind, dataset.source, dataset.n_genes,
+                 dataset.n_samples, dataset.n_edges, len(dataset.tfs), time.time()))
+        return ds_id
+
+    def list_datasets(self) -> list[DatasetRecord]:
+        """Completely stored datasets, newest first."""
+        with self.connect() as con:
+            rows = con.execute(
+                "SELECT id, name, kind, source, n_genes, n_samples, n_edges, n_tfs, created_at "
+                "FROM datasets WHERE complete = 1 ORDER BY created_at DESC").fetchall()
+        return [DatasetRecord(**dict(r)) for r in rows]
+
+    def load_dataset(self, dataset_id: str) -> Dataset:
+        """The stored dataset ``dataset_id`` (KeyError if it is not in the workspace)."""
+        folder = self.dataset_dir(dataset_id)
+        if not (folder / "meta.json").exists():
+            raise KeyError(f"dataset {dataset_id} is not in workspace {self.root}")
+        meta = json.loads((folder / "meta.json").read_text())
+        net_path = folder / "network.parquet"
+        extras = {orig: pd.read_parquet(folder / f"extra_{safe}.parquet")
+                  for safe, orig in meta.get("extras", {}).items()}
+        return Dataset.create(
+            pd.read_parquet(folder / "expression.parquet"),
+            samples=pd.read_parquet(folder / "samples.parquet"),
+            network=pd.read_parquet(net_path) if net_path.exists() else None,
+            tfs=meta["tfs"], name=meta["name"], kind=meta["kind"], source=meta["source"],
+            extras=extras, notes=meta.get("notes", []))
+
+    def rename_dataset(self, dataset_id: str, name: str) -> None:
+        with self.connect() as con:
+            con.execute("UPDATE datasets SET name = ? WHERE id = ?", (name, dataset_id))
+        meta_path = self.dataset_dir(dataset_id) / "meta.json"
+        meta = json.loads(meta_path.read_text())
+        meta["name"] = name
+        meta_path.write_text(json.dumps(meta, indent=1))
+
+    def delete_dataset(self, dataset_id: str) -> None:
+        with self.connect() as con:
+            con.execute("DELETE FROM datasets WHERE id = ?", (dataset_id,))
+        shutil.rmtree(self.dataset_dir(dataset_id), ignore_errors=True)
+
+    # ------------------------------------------------------------------ uploads
+    def keep_upload(self, filename: str, data: bytes) -> Path:
+        """Write an uploaded file under ``uploads/`` (a fresh folder per upload, original name
+        made safe) and return its path. Readers then see a real file with its real name."""
+        folder = self.root / "uploads" / f"{time.strftime('%Y%m%d-%H%M%S')}-{os.urandom(4).hex()}"
+        folder.mkdir(parents=True)
+        path = folder / _safe(Path(filename).name or "upload")
+        path.write_bytes(data)
+        return path
+
+
+def _safe(name: str) -> str:
+    """A file-name-safe version of ``name`` (letters, digits, ``._+-``)."""
+    cleaned = re.sub(r"[^A-Za-z0-9._+-]+", "_", name).strip("._")
+    return cleaned[:120] or "file"

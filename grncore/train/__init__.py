@@ -1,0 +1,1 @@
+"""Torch device resolution, the training loop, and the progress/cancel protocol jobs use."""

@@ -1,0 +1,1 @@
+"""Plotly figure builders, network HTML and export formats (no Streamlit here)."""
