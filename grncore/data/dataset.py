@@ -202,17 +202,20 @@ def _validate_expression(expression: pd.DataFrame, where: str) -> pd.DataFrame:
             raise InputError(f"non-numeric value {str(bad.iloc[0])[:40]!r} for gene {bad.index[0]!r}, "
                              f"sample {col!r}", where=where,
                              fix="expression values must be numbers (use . as the decimal point)")
-    values = expression.to_numpy(dtype=np.float64, na_value=np.nan)
+    if (expression.dtypes == np.float32).all():  # the readers' fast path: check in place, no float64 copy
+        values = expression.to_numpy()
+    else:
+        values = expression.to_numpy(dtype=np.float64, na_value=np.nan)
     finite = np.isfinite(values)
     if not finite.all():
         r, c = np.argwhere(~finite)[0]
         raise InputError(f"value {values[r, c]} (not a finite number) for gene {genes[r]!r}, "
                          f"sample {samples[c]!r}; {int((~finite).sum())} such cells in all",
                          where=where, fix="impute or drop missing and infinite values before loading")
-    if np.abs(values).max() > np.finfo(np.float32).max:
+    if values.dtype != np.float32 and np.abs(values).max() > np.finfo(np.float32).max:
         raise InputError("values too large for 32-bit floats", where=where,
                          fix="rescale the data (e.g. log-transform)")
-    return pd.DataFrame(values.astype(np.float32), index=genes, columns=samples)
+    return pd.DataFrame(values.astype(np.float32, copy=False), index=genes, columns=samples)
 
 
 def _align_samples(samples: pd.DataFrame, columns: pd.Index, where: str) -> pd.DataFrame:

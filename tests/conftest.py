@@ -1,0 +1,24 @@
+"""Shared fixtures: an isolated workspace per test, paths to the repo and the shared data."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+BENCHDATA = Path(os.environ.get("GRN_BENCHDATA", REPO.parent / "shared" / "benchdata"))
+
+
+@pytest.fixture(autouse=True)
+def _isolated_workspace(tmp_path, monkeypatch):
+    """Every test gets its own GRN_WORKSPACE so nothing touches ~/.grn-workbench."""
+    monkeypatch.setenv("GRN_WORKSPACE", str(tmp_path / "workspace"))
+    monkeypatch.delenv("GRN_DATA_DIR", raising=False)
+
+
+def benchdata(*parts: str) -> Path:
+    """A path in the shared benchmark data, or skip the test with the reason."""
+    path = BENCHDATA.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"shared benchmark data not found at {path} (set GRN_BENCHDATA or put ../shared beside the repo)")
+    return path
