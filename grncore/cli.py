@@ -4,6 +4,8 @@ Commands
 --------
 validate   read expression (+ network, TFs, metadata), print a JSON summary
 simulate   write a simulated dataset (BEELINE or DREAM4 files) with known truth
+infer      run one method on one split, write metrics.json and predictions.csv
+bench      run a grid of datasets x methods x splits, write a CSV and a Markdown table
 
 Exit codes: 0 success, 2 bad input or usage (``error: <message naming the file>`` on stderr),
 1 an internal error (a one-line message; ``--debug`` shows the traceback).
@@ -14,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from pathlib import Path
 
 from .data import InputError
@@ -89,6 +92,83 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     return 0
 
 
+class ProgressBar:
+    """A text progress bar on stderr: redrawn in place on a terminal, a line per 10% otherwise."""
+
+    def __init__(self, label: str, stream=None):
+        self.label, self.stream = label, stream or sys.stderr
+        self.tty = self.stream.isatty()
+        self.start = time.monotonic()
+        self.last_decile = -1
+
+    def __call__(self, done: int, total: int, message: str = "", **fields) -> None:
+        frac = min(1.0, done / total) if total else 0.0
+        elapsed = time.monotonic() - self.start
+        eta = f"ETA {elapsed / done * (total - done):.0f}s" if done else "ETA ?"
+        bar = "#" * int(frac * 30)
+        line = f"{self.label} [{bar:<30}] {done}/{total} {eta} {message}"[:120]
+        if self.tty:
+            self.stream.write("\r" + line.ljust(120))
+            self.stream.flush()
+        elif int(frac * 10) != self.last_decile:
+            self.last_decile = int(frac * 10)
+            self.stream.write(line + "\n")
+
+    def close(self) -> None:
+        if self.tty:
+            self.stream.write("\n")
+
+
+def _parse_params(pairs: list[str] | None) -> dict:
+    params = {}
+    for item in pairs or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise InputError(f"--param {item!r} is not key=value", where="--param", fix="write e.g. --param n_trees=100")
+        params[key.strip()] = value.strip()
+    return params
+
+
+METRICS_KEYS = ("auroc", "auprc", "auprc_ratio", "epr")
+
+
+def cmd_infer(args: argparse.Namespace) -> int:
+    from .bench.run import run
+
+    ds = load_inputs(args)
+    out = Path(args.out)
+    bar = ProgressBar(args.method)
+    try:
+        result = run(ds, args.method, args.split, _parse_params(args.param), args.seed, progress=bar,
+                     device=args.device)
+    finally:
+        bar.close()
+    out.mkdir(parents=True, exist_ok=True)
+    m = result.metrics
+    metrics = {"method": result.method, "split": result.split, "seed": result.seed,
+               **{k: getattr(m, k) for k in METRICS_KEYS}, "n_test_pairs": m.n_pairs,
+               "n_test_positives": m.n_positives, "seconds": round(result.seconds, 3), "device": result.device,
+               "dataset": result.dataset_name, "dataset_fingerprint": result.dataset_fingerprint,
+               "params": result.params, "split_options": result.split_options, "versions": result.versions}
+    (out / "metrics.json").write_text(json.dumps(metrics, indent=1))
+    result.predictions.to_csv(out / "predictions.csv", index=False)
+    print(json.dumps({k: metrics[k] for k in ("method", "split", "seed", *METRICS_KEYS, "seconds")}))
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from .bench.grid import markdown_table, run_grid
+
+    out = Path(args.out)
+    table = run_grid(args.dataset, args.method, args.split, seed=args.seed, params=_parse_params(args.param),
+                     device=args.device, log=lambda line: print(line, file=sys.stderr))
+    out.mkdir(parents=True, exist_ok=True)
+    table.to_csv(out / "bench.csv", index=False)
+    (out / "bench.md").write_text(markdown_table(table))
+    print(json.dumps({"rows": len(table), "csv": str(out / "bench.csv"), "markdown": str(out / "bench.md")}))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m grncore", description="GRN Workbench engine")
     parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
@@ -105,6 +185,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, required=True)
     p.add_argument("--out", required=True, help="output folder (BEELINE or DREAM4 files)")
     p.set_defaults(func=cmd_simulate)
+
+    p = sub.add_parser("infer", help="run one method on one split; write metrics.json and predictions.csv")
+    _add_input_args(p)
+    p.add_argument("--method", required=True, help="a registered method (see grncore.methods.REGISTRY)")
+    p.add_argument("--split", default="unsupervised", help="unsupervised (default), edge_random, tf_disjoint, gene_disjoint")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--param", action="append", metavar="KEY=VALUE", help="a method parameter (repeatable)")
+    p.add_argument("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N, mps")
+    p.add_argument("--out", required=True, help="output folder")
+    p.set_defaults(func=cmd_infer)
+
+    p = sub.add_parser("bench", help="run datasets x methods x splits; write bench.csv and bench.md")
+    p.add_argument("--dataset", nargs="+", required=True, help="dataset folders or files (BEELINE, DREAM4, ...)")
+    p.add_argument("--method", nargs="+", required=True)
+    p.add_argument("--split", nargs="+", default=["unsupervised"],
+                   help="splits; network_disjoint tests each dataset in turn after training on the others")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--param", action="append", metavar="KEY=VALUE", help="parameter for every method that has it")
+    p.add_argument("--device", default="auto")
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=cmd_bench)
     return parser
 
 

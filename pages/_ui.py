@@ -105,3 +105,62 @@ def sidebar() -> None:
                               help="Where torch models train: auto picks CUDA, then Apple MPS, then CPU.")
         st.caption(f"Using: {md(_device_text(choice))}")
         st.caption(f"Workspace: `{workspace().root}`")
+
+
+@st.cache_resource(show_spinner=False)
+def _jobs(root: str):
+    from grncore.jobs.manager import JobManager
+
+    return JobManager(_workspace(root))
+
+
+def jobs():
+    """The process-wide job manager (one per server; shared by all sessions and tabs)."""
+    return _jobs(str(workspace().root))
+
+
+def device_choice() -> str:
+    """The compute device chosen in the sidebar ("auto" until the user picks one)."""
+    return st.session_state.get("device", "auto")
+
+
+def fmt_seconds(seconds: float | None) -> str:
+    """"42 s", "3 min 5 s", "1 h 2 min"; "-" for None."""
+    if seconds is None:
+        return "-"
+    s = int(round(seconds))
+    if s < 60:
+        return f"{s} s"
+    if s < 3600:
+        return f"{s // 60} min {s % 60} s"
+    return f"{s // 3600} h {s % 3600 // 60} min"
+
+
+def param_widgets(spec, key: str) -> dict:
+    """Widgets for a method's params dataclass (bounds and help from field metadata); returns
+    the chosen values by field name."""
+    import dataclasses
+
+    values = {}
+    for f in dataclasses.fields(spec.params):
+        meta = dict(f.metadata)
+        label = f.name.replace("_", " ")
+        wkey = f"{key}.{f.name}"
+        default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
+        help_text = meta.get("help")
+        if meta.get("choices"):
+            choices = list(meta["choices"])
+            values[f.name] = st.selectbox(label, choices, index=choices.index(default) if default in choices else 0,
+                                          help=help_text, key=wkey)
+        elif isinstance(default, bool):
+            values[f.name] = st.checkbox(label, value=default, help=help_text, key=wkey)
+        elif isinstance(default, int) or (default is None and meta.get("integer")):
+            values[f.name] = st.number_input(label, min_value=meta.get("min"), max_value=meta.get("max"),
+                                             value=default, step=1, help=help_text, key=wkey)
+        elif isinstance(default, float):
+            values[f.name] = st.number_input(label, min_value=float(meta["min"]) if "min" in meta else None,
+                                             max_value=float(meta["max"]) if "max" in meta else None,
+                                             value=default, help=help_text, key=wkey, format="%g")
+        else:
+            values[f.name] = st.text_input(label, value="" if default is None else str(default), help=help_text, key=wkey)
+    return values

@@ -41,9 +41,9 @@ def _loaded(ds, what: str) -> None:
 
 if source == "Simulated":
     with st.form("simulate"):
-        label = st.selectbox("Simulator", list(SIMULATORS), help="Hill-kinetics GRN with known truth; see grncore.data.simulate.")
+        label = st.selectbox("Simulator", list(SIMULATORS), key="sim_kind", help="Hill-kinetics GRN with known truth; see grncore.data.simulate.")
         c1, c2, c3 = st.columns(3)
-        n_genes = c1.number_input("Genes", 10, 2000, 100, step=10)
+        n_genes = c1.number_input("Genes", 10, 2000, 100, step=10, key="sim_genes")
         n_cells = c2.number_input("Cells (single-cell, two states)", 50, 10000, 500, step=50)
         seed = c3.number_input("Seed", 0, 2**31 - 1, 0)
         go = st.form_submit_button("Generate", type="primary")
@@ -95,7 +95,7 @@ elif source == "Saved datasets":
     by_id = {r.id: r for r in records}
     ids = list(by_id)
     current = st.session_state.get(_ui.ACTIVE_KEY)
-    chosen = st.selectbox("Dataset", ids, format_func=lambda i: by_id[i].label,
+    chosen = st.selectbox("Dataset", ids, key="saved_pick", format_func=lambda i: by_id[i].label,
                           index=ids.index(current) if current in ids else 0)
     c1, c2, _ = st.columns([1, 1, 4])
     if c1.button("Make active", type="primary", disabled=chosen is None):
@@ -149,7 +149,7 @@ with st.expander(f"Preprocessing · values look like **{scale.kind}**", expanded
     st.caption(_ui.md(scale.reason))
     with st.form("preprocess"):
         c1, c2 = st.columns(2)
-        norm = c1.radio("Library-size normalisation + log1p", ["auto", "yes", "no"], horizontal=True,
+        norm = c1.radio("Library-size normalisation + log1p", ["auto", "yes", "no"], horizontal=True, key="pp_normalize",
                         help="auto: only when the values look like raw counts")
         top = c2.selectbox("Gene selection (BEELINE)", ["keep all genes", "TFs + 500", "TFs + 1000"],
                            help="all significantly varying TFs plus the N most variable genes")

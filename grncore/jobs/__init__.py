@@ -1,5 +1,5 @@
 """Background jobs and the workspace store (SQLite + Parquet artifacts)."""
 
-from .store import DEFAULT_WORKSPACE, DatasetRecord, Workspace, workspace_path
+from .store import DEFAULT_WORKSPACE, FINISHED_STATES, RUN_STATES, DatasetRecord, RunRow, Workspace, workspace_path
 
-__all__ = ["DEFAULT_WORKSPACE", "DatasetRecord", "Workspace", "workspace_path"]
+__all__ = ["DEFAULT_WORKSPACE", "FINISHED_STATES", "RUN_STATES", "DatasetRecord", "RunRow", "Workspace", "workspace_path"]

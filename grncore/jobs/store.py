@@ -49,6 +49,28 @@ MIGRATIONS: list[str] = [
     );
     CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     """,
+    """
+    CREATE TABLE runs (
+        id            TEXT PRIMARY KEY,
+        dataset_id    TEXT NOT NULL,
+        dataset_name  TEXT NOT NULL,
+        method        TEXT NOT NULL,
+        split         TEXT NOT NULL,
+        split_options TEXT NOT NULL DEFAULT '{}',
+        seed          INTEGER NOT NULL,
+        params        TEXT NOT NULL DEFAULT '{}',
+        device        TEXT NOT NULL DEFAULT 'cpu',
+        status        TEXT NOT NULL,           -- queued, running, done, failed, cancelled, interrupted
+        message       TEXT NOT NULL DEFAULT '',
+        progress      TEXT NOT NULL DEFAULT '{}',
+        metrics       TEXT NOT NULL DEFAULT '{}',
+        record        TEXT NOT NULL DEFAULT '{}', -- everything needed to repeat the run
+        created_at    REAL NOT NULL,
+        started_at    REAL,
+        finished_at   REAL
+    );
+    CREATE INDEX runs_by_dataset ON runs(dataset_id, split, seed);
+    """,
 ]
 
 
@@ -56,6 +78,44 @@ def workspace_path(path: str | os.PathLike | None = None) -> Path:
     """The workspace directory: ``path``, else ``$GRN_WORKSPACE``, else ``~/.grn-workbench``."""
     raw = path or os.environ.get("GRN_WORKSPACE") or DEFAULT_WORKSPACE
     return Path(raw).expanduser().resolve()
+
+
+RUN_STATES = ("queued", "running", "done", "failed", "cancelled", "interrupted")
+FINISHED_STATES = ("done", "failed", "cancelled", "interrupted")
+_RUN_JSON = ("split_options", "params", "progress", "metrics", "record")
+
+
+@dataclass(frozen=True)
+class RunRow:
+    """One row of the runs table, JSON columns decoded."""
+
+    id: str
+    dataset_id: str
+    dataset_name: str
+    method: str
+    split: str
+    split_options: dict
+    seed: int
+    params: dict
+    device: str
+    status: str
+    message: str
+    progress: dict
+    metrics: dict
+    record: dict
+    created_at: float
+    started_at: float | None
+    finished_at: float | None
+
+    @property
+    def finished(self) -> bool:
+        return self.status in FINISHED_STATES
+
+    @property
+    def seconds(self) -> float | None:
+        if self.started_at is None:
+            return None
+        return (self.finished_at or time.time()) - self.started_at
 
 
 @dataclass(frozen=True)
@@ -212,6 +272,85 @@ class Workspace:
             con.execute("DELETE FROM datasets WHERE id = ?", (dataset_id,))
         shutil.rmtree(self.dataset_dir(dataset_id), ignore_errors=True)
 
+    # ------------------------------------------------------------------ runs
+    def run_dir(self, run_id: str) -> Path:
+        return self.root / "runs" / run_id
+
+    def create_run(self, *, dataset_id: str, dataset_name: str, method: str, split: str, seed: int,
+                   params: dict | None = None, split_options: dict | None = None, device: str = "cpu",
+                   status: str = "queued") -> str:
+        """Insert a run row and return its id (time-ordered, unique)."""
+        run_id = f"{time.strftime('%Y%m%d%H%M%S')}-{os.urandom(3).hex()}"
+        with self.connect() as con:
+            con.execute(
+                "INSERT INTO runs(id, dataset_id, dataset_name, method, split, split_options, seed, "
+                "params, device, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (run_id, dataset_id, dataset_name, method, split, json.dumps(split_options or {}), int(seed),
+                 json.dumps(params or {}), device, status, time.time()))
+        return run_id
+
+    def update_run(self, run_id: str, **fields) -> None:
+        """Set columns of a run; dict values of the JSON columns are encoded."""
+        unknown = set(fields) - set(RunRow.__dataclass_fields__)
+        if unknown:
+            raise KeyError(f"unknown run fields {sorted(unknown)}")
+        if "status" in fields and fields["status"] not in RUN_STATES:
+            raise ValueError(f"unknown run status {fields['status']!r}")
+        values = [json.dumps(v) if k in _RUN_JSON else v for k, v in fields.items()]
+        assignments = ", ".join(f"{k} = ?" for k in fields)
+        with self.connect() as con:
+            con.execute(f"UPDATE runs SET {assignments} WHERE id = ?", (*values, run_id))
+
+    def get_run(self, run_id: str) -> RunRow:
+        with self.connect() as con:
+            row = con.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
+        if row is None:
+            raise KeyError(f"run {run_id} is not in workspace {self.root}")
+        return _run_row(row)
+
+    def list_runs(self, *, dataset_id: str | None = None, status: str | tuple[str, ...] | None = None) -> list[RunRow]:
+        """Runs, newest first, optionally of one dataset and in some states."""
+        query, args = "SELECT * FROM runs WHERE 1 = 1", []
+        if dataset_id is not None:
+            query += " AND dataset_id = ?"
+            args.append(dataset_id)
+        if status is not None:
+            states = (status,) if isinstance(status, str) else tuple(status)
+            query += f" AND status IN ({', '.join('?' * len(states))})"
+            args += states
+        with self.connect() as con:
+            rows = con.execute(query + " ORDER BY created_at DESC, id DESC", args).fetchall()
+        return [_run_row(r) for r in rows]
+
+    def mark_unfinished_interrupted(self) -> int:
+        """After a restart: queued or running runs can no longer finish. Returns how many."""
+        with self.connect() as con:
+            cur = con.execute(
+                "UPDATE runs SET status = 'interrupted', finished_at = ?, "
+                "message = 'interrupted: the server stopped before the run finished' "
+                "WHERE status IN ('queued', 'running')", (time.time(),))
+            return cur.rowcount
+
+    def delete_run(self, run_id: str) -> None:
+        with self.connect() as con:
+            con.execute("DELETE FROM runs WHERE id = ?", (run_id,))
+        shutil.rmtree(self.run_dir(run_id), ignore_errors=True)
+
+    def save_run_artifacts(self, run_id: str, frames: dict[str, pd.DataFrame]) -> None:
+        """Write ``frames`` (name -> DataFrame) as Parquet under ``runs/<id>/``, atomically per file."""
+        folder = self.run_dir(run_id)
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, frame in frames.items():
+            tmp = folder / f".{_safe(name)}.parquet.tmp"
+            frame.to_parquet(tmp, index=False)
+            tmp.replace(folder / f"{_safe(name)}.parquet")
+
+    def load_run_artifact(self, run_id: str, name: str) -> pd.DataFrame:
+        path = self.run_dir(run_id) / f"{_safe(name)}.parquet"
+        if not path.exists():
+            raise KeyError(f"run {run_id} has no artifact {name!r}")
+        return pd.read_parquet(path)
+
     # ------------------------------------------------------------------ uploads
     def keep_upload(self, filename: str, data: bytes) -> Path:
         """Write an uploaded file under ``uploads/`` (a fresh folder per upload, original name
@@ -221,6 +360,13 @@ class Workspace:
         path = folder / _safe(Path(filename).name or "upload")
         path.write_bytes(data)
         return path
+
+
+def _run_row(row: sqlite3.Row) -> RunRow:
+    data = dict(row)
+    for key in _RUN_JSON:
+        data[key] = json.loads(data[key] or "{}")
+    return RunRow(**data)
 
 
 def _safe(name: str) -> str:
