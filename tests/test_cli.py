@@ -79,7 +79,7 @@ def test_missing_file_and_bad_options_exit_2(tmp_path, capsys):
 
 def test_preprocessing_options(tmp_path, capsys):
     out = tmp_path / "sc"
-    main(["simulate", "single-cell", "--genes", "60", "--cells", "100", "--seed", "2", "--out", str(out)])
+    main(["simulate", "single-cell", "--genes", "100", "--cells", "400", "--seed", "2", "--out", str(out)])
     capsys.readouterr()
     code, raw, _ = validate(capsys, "--expression", str(out))
     assert code == 0 and raw["scale"] == "counts"
