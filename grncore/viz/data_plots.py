@@ -13,6 +13,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
 from ..data import Dataset
 
@@ -50,20 +51,32 @@ def sample_order(ds: Dataset) -> pd.Index:
     return s.index
 
 
-def variable_genes(ds: Dataset, n: int = 40) -> pd.Index:
+def display_matrix(ds: Dataset) -> pd.DataFrame:
+    """Expression as plotted: raw counts are library-size normalised and log1p-transformed
+    (what a user would look at), anything else is shown as it is."""
+    from ..data.preprocess import detect_scale, normalize_log1p
+
+    if detect_scale(ds.expression).kind == "counts":
+        return normalize_log1p(ds).expression
+    return ds.expression
+
+
+def variable_genes(expression: pd.DataFrame, n: int = 40) -> pd.Index:
     """The ``n`` genes with the highest variance."""
-    var = ds.expression.var(axis=1)
+    var = expression.var(axis=1)
     return var.nlargest(min(n, len(var))).index
 
 
 def variable_genes_heatmap(ds: Dataset, n: int = 40, max_samples: int = 600) -> go.Figure:
-    """Z-scored expression of the ``n`` most variable genes; samples in `sample_order`,
-    evenly thinned to ``max_samples`` columns so large sets stay quick to draw."""
-    genes = variable_genes(ds, n)
+    """Z-scored expression (log1p-normalised when the data are counts) of the ``n`` most
+    variable genes; samples in `sample_order`, evenly thinned to ``max_samples`` columns so large
+    sets stay quick to draw."""
+    expression = display_matrix(ds)
+    genes = variable_genes(expression, n)
     order = sample_order(ds)
     if len(order) > max_samples:
         order = order[np.linspace(0, len(order) - 1, max_samples).astype(int)]
-    sub = ds.expression.loc[genes, order].to_numpy(dtype=np.float64)
+    sub = expression.loc[genes, order].to_numpy(dtype=np.float64)
     sd = sub.std(axis=1, keepdims=True)
     z = (sub - sub.mean(axis=1, keepdims=True)) / np.where(sd > 0, sd, 1)
     fig = go.Figure(go.Heatmap(z=np.clip(z, -3, 3), y=_esc(genes), x=_esc(order), colorscale="RdBu_r",
@@ -76,24 +89,29 @@ def variable_genes_heatmap(ds: Dataset, n: int = 40, max_samples: int = 600) -> 
 
 
 def degree_histograms(ds: Dataset) -> go.Figure:
-    """Out-degree of regulators and in-degree of targets in the ground truth."""
-    fig = go.Figure()
+    """How many genes have each in-degree (left) and each regulator's out-degree (right, ranked:
+    scale-free networks have a few hubs and a long tail)."""
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("in-degree of targets", "out-degree of regulators (ranked)"))
     if ds.network is not None:
-        out_deg = ds.network.groupby("regulator").size()
-        in_deg = ds.network.groupby("target").size()
-        fig.add_trace(go.Histogram(x=out_deg.to_numpy(), name="out-degree (regulators)", opacity=0.75,
-                                   marker_color="#f58518"))
-        fig.add_trace(go.Histogram(x=in_deg.to_numpy(), name="in-degree (targets)", opacity=0.75,
-                                   marker_color="#54a24b"))
-    fig.update_layout(template=TEMPLATE, barmode="overlay", height=320, margin=dict(l=10, r=10, t=40, b=10),
-                      title="Degree distribution of the ground truth", xaxis_title="degree",
-                      yaxis_title="genes", legend=dict(orientation="h", y=-0.25))
+        in_counts = ds.network.groupby("target").size().value_counts().sort_index()
+        fig.add_trace(go.Bar(x=in_counts.index, y=in_counts.to_numpy(), marker_color="#54a24b",
+                             name="targets", hovertemplate="in-degree %{x}: %{y} genes<extra></extra>"), 1, 1)
+        out_deg = ds.network.groupby("regulator").size().sort_values(ascending=False)
+        fig.add_trace(go.Bar(x=np.arange(1, len(out_deg) + 1), y=out_deg.to_numpy(), marker_color="#f58518",
+                             name="regulators", customdata=_esc(out_deg.index),
+                             hovertemplate="%{customdata}: %{y} targets<extra></extra>"), 1, 2)
+    fig.update_xaxes(title_text="in-degree", row=1, col=1)
+    fig.update_yaxes(title_text="genes", row=1, col=1)
+    fig.update_xaxes(title_text="regulator rank", row=1, col=2)
+    fig.update_yaxes(title_text="targets", row=1, col=2)
+    fig.update_layout(template=TEMPLATE, height=340, margin=dict(l=10, r=10, t=60, b=10), showlegend=False,
+                      title="Degree distribution of the ground truth")
     return fig
 
 
-def network_preview(ds: Dataset, max_edges: int = 150, seed: int = 0) -> go.Figure:
+def network_preview(ds: Dataset, max_edges: int = 150) -> go.Figure:
     """The ground-truth edges of the highest out-degree regulators (at most ``max_edges``),
-    spring layout; TFs as diamonds, activation red, repression blue, unknown grey."""
+    Kamada-Kawai layout; TFs as diamonds, activation red, repression blue, unknown grey."""
     fig = go.Figure()
     if ds.network is None:
         return fig
@@ -110,7 +128,7 @@ def network_preview(ds: Dataset, max_edges: int = 150, seed: int = 0) -> go.Figu
     sub = net[net["regulator"].isin(keep)].head(max_edges)
     graph = nx.DiGraph()
     graph.add_edges_from(zip(sub["regulator"], sub["target"]))
-    pos = nx.spring_layout(graph, seed=seed, k=1.5 / np.sqrt(max(graph.number_of_nodes(), 1)))
+    pos = nx.kamada_kawai_layout(graph.to_undirected())
     for sign, colour, label in ((1, ACTIVATION, "activation"), (-1, REPRESSION, "repression"), (0, UNKNOWN, "sign unknown")):
         part = sub[sub["sign"] == sign]
         if part.empty:
@@ -125,7 +143,7 @@ def network_preview(ds: Dataset, max_edges: int = 150, seed: int = 0) -> go.Figu
     nodes = list(graph.nodes)
     fig.add_trace(go.Scatter(
         x=[pos[g][0] for g in nodes], y=[pos[g][1] for g in nodes], mode="markers+text",
-        text=_esc(nodes), textposition="top center", textfont=dict(size=9), name="genes",
+        text=_esc(nodes), textposition="top center", textfont=dict(size=9), name="genes (TFs as diamonds)",
         marker=dict(symbol=["diamond" if g in tfs else "circle" for g in nodes], size=[12 if g in tfs else 7 for g in nodes],
                     color=["#9467bd" if g in tfs else "#bbbbbb" for g in nodes], line=dict(width=0.5, color="#333")),
         hovertext=[f"{html.escape(str(g))}{' (TF)' if g in tfs else ''}: out {graph.out_degree(g)}, in {graph.in_degree(g)}" for g in nodes],
