@@ -11,6 +11,9 @@ st.set_page_config(page_title="GRN Workbench", page_icon=":material/hub:", layou
 
 PAGES = [
     st.Page("pages/data.py", title="Data", icon=":material/table_view:", default=True),
+    st.Page("pages/models.py", title="Models", icon=":material/model_training:"),
+    st.Page("pages/training.py", title="Training", icon=":material/monitoring:"),
+    st.Page("pages/evaluation.py", title="Evaluation", icon=":material/query_stats:"),
 ]
 
 page = st.navigation(PAGES)

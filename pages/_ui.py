@@ -14,6 +14,22 @@ from grncore.data import Dataset, simulate
 from grncore.jobs import Workspace
 
 ACTIVE_KEY = "active_dataset"
+
+
+def _use_app_navigation() -> None:
+    """Streamlit treats a ``pages/`` folder as a v1 multipage app until app.py has called
+    ``st.navigation`` once in this server process; a first request straight to a page URL (a
+    bookmark after a restart) would then run that page alone, without the sidebar and with
+    file-name navigation. Leave that mode and rerun: the rerun goes through app.py, whose
+    navigation resolves the same URL to the same page."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+_use_app_navigation()
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
 

@@ -16,10 +16,10 @@ from .data_plots import TEMPLATE
 PALETTE = qualitative.D3 + qualitative.Set2
 
 
-def _layout(fig: go.Figure, title: str, x: str, y: str, height: int = 460) -> go.Figure:
+def _layout(fig: go.Figure, title: str, x: str, y: str, height: int = 520) -> go.Figure:
     fig.update_layout(template=TEMPLATE, title=title, height=height, margin=dict(l=10, r=10, t=50, b=10),
                       xaxis=dict(title=x, range=[0, 1], constrain="domain"),
-                      yaxis=dict(title=y, range=[0, 1.02]), legend=dict(orientation="v", x=1.02, y=1),
+                      yaxis=dict(title=y, range=[0, 1.02]), legend=dict(orientation="h", x=0, y=-0.18),
                       hovermode="closest")
     return fig
 

@@ -1,0 +1,95 @@
+"""Benchmark grids: datasets x methods x splits, one row per run (``python -m grncore bench``).
+
+Every method of a (dataset, split) cell is scored on the same test pairs (same seed). A
+``network_disjoint`` split tests each dataset in turn after training on the others. Combinations
+that cannot run (a supervised method on the unsupervised split, a time-series model on single-cell
+data) are listed with the reason instead of failing the grid.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from pathlib import Path
+from typing import Callable, Sequence
+
+import pandas as pd
+
+from .. import methods
+from ..data import Dataset, InputError, load
+from ..train.progress import Cancelled
+from .run import run
+from .splits import SPLITS
+
+COLUMNS = ["dataset", "split", "method", "status", "auroc", "auprc", "auprc_ratio", "epr", "n_test_pairs",
+           "n_test_positives", "seconds", "device", "note"]
+
+
+def _params_for(method: str, params: dict) -> dict:
+    names = {f.name for f in dataclasses.fields(methods.get(method).params)}
+    return {k: v for k, v in params.items() if k in names}
+
+
+def run_grid(datasets: Sequence[str | Path | Dataset], method_names: Sequence[str], split_names: Sequence[str], *,
+             seed: int = 0, params: dict | None = None, device: str = "auto",
+             log: Callable[[str], None] = lambda line: None) -> pd.DataFrame:
+    """Run the grid and return one row per (dataset, split, method) with metrics or the reason it
+    did not run (columns `COLUMNS`)."""
+    params = params or {}
+    for name in method_names:
+        methods.get(name)  # unknown names fail before any work
+    for name in split_names:
+        if name not in SPLITS:
+            raise InputError(f"unknown split {name!r}", where="--split", fix=f"use one of {', '.join(SPLITS)}")
+    loaded = [d if isinstance(d, Dataset) else load(d) for d in datasets]
+    rows = []
+
+    def one(target: Dataset, data, split: str, method: str, options: dict) -> None:
+        spec = methods.get(method)
+        row = {"dataset": target.name, "split": split, "method": method}
+        if target.kind not in spec.kinds:
+            row.update(status="skipped", note=f"{method} needs {' or '.join(spec.kinds)} data")
+        elif spec.supervised and split == "unsupervised":
+            row.update(status="skipped", note="supervised: needs a split with training pairs")
+        else:
+            log(f"{target.name} · {split} · {method} ...")
+            try:
+                res = run(data, method, split, _params_for(method, params), seed, split_options=options, device=device)
+            except (InputError, Cancelled) as exc:
+                row.update(status="failed", note=str(exc))
+            else:
+                m = res.metrics
+                row.update(status="done", auroc=m.auroc, auprc=m.auprc, auprc_ratio=m.auprc_ratio, epr=m.epr,
+                           n_test_pairs=m.n_pairs, n_test_positives=m.n_positives, seconds=res.seconds,
+                           device=res.device)
+        log(f"  {row['status']}" + (f": AUROC {row['auroc']:.3f}" if row.get("auroc") is not None else f" ({row.get('note', '')})"))
+        rows.append(row)
+
+    for split in split_names:
+        if SPLITS[split].multi_dataset:
+            if len(loaded) < 2:
+                raise InputError("network_disjoint needs at least two datasets", where="--dataset",
+                                 fix="pass several datasets of one kind, e.g. DREAM4 nets 1-5")
+            for i, target in enumerate(loaded):
+                for method in method_names:
+                    one(target, loaded, split, method, {"test_index": i})
+        else:
+            for target in loaded:
+                for method in method_names:
+                    one(target, target, split, method, {})
+    return pd.DataFrame(rows).reindex(columns=COLUMNS)
+
+
+def markdown_table(table: pd.DataFrame, floatfmt: str = ".3f") -> str:
+    """A GitHub Markdown table of ``table`` (NaN shown empty, floats with ``floatfmt``)."""
+    def cell(v) -> str:
+        if v is None or (isinstance(v, float) and math.isnan(v)):
+            return ""
+        if isinstance(v, float):
+            return format(v, floatfmt)
+        return str(v).replace("|", "\\|").replace("\n", " ")
+
+    head = "| " + " | ".join(map(str, table.columns)) + " |"
+    rule = "|" + "|".join("---" for _ in table.columns) + "|"
+    body = ["| " + " | ".join(cell(v) for v in row) + " |" for row in table.itertuples(index=False)]
+    return "\n".join([head, rule, *body]) + "\n"

@@ -1,0 +1,215 @@
+"""Run orchestration: split -> fit/score -> evaluate -> store.
+
+`run` is the one function behind the Models page, the background jobs and the CLI. It builds the
+split from ``(dataset, split, seed, split_options)`` — a pure function, so every method compared
+under the same split and seed is scored on the identical test pairs — asks the method for scores of
+the test pairs (supervised methods also get the training pairs), evaluates them and, given a
+workspace, stores a row plus Parquet artifacts (``predictions``, ``roc``, ``pr``, ``history``).
+The stored record holds everything needed to repeat the run: dataset fingerprint, method, params,
+split and its options, seed, device, package versions and wall time.
+"""
+
+from __future__ import annotations
+
+import platform
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+import grncore
+
+from .. import methods
+from ..data import Dataset, InputError
+from ..train.progress import never_stop, no_progress
+from .metrics import Metrics, evaluate, pr_curve, roc_curve
+from .splits import SPLITS, Split, make_split
+
+
+@dataclass
+class RunResult:
+    """What one run produced (see module doc). ``predictions`` has one row per test pair:
+    ``regulator, target, score, label``."""
+
+    method: str
+    split: str
+    seed: int
+    params: dict
+    split_options: dict
+    dataset_name: str
+    dataset_fingerprint: str
+    metrics: Metrics
+    predictions: pd.DataFrame
+    roc: pd.DataFrame
+    pr: pd.DataFrame
+    seconds: float
+    device: str
+    versions: dict
+    protocol: str = "unsupervised"
+    history: pd.DataFrame | None = None
+    extra: dict = field(default_factory=dict)
+    run_id: str | None = None
+
+    def record(self) -> dict:
+        """A JSON-able description that is enough to repeat the run."""
+        return {
+            "method": self.method, "split": self.split, "seed": self.seed, "params": self.params,
+            "split_options": self.split_options, "protocol": self.protocol,
+            "dataset_name": self.dataset_name, "dataset_fingerprint": self.dataset_fingerprint,
+            "metrics": self.metrics.as_dict(), "seconds": round(self.seconds, 4), "device": self.device,
+            "versions": self.versions, **self.extra,
+        }
+
+
+def versions() -> dict:
+    """Versions of Python and the packages that decide a run's numbers."""
+    import sklearn
+
+    out = {"python": platform.python_version(), "grncore": grncore.__version__,
+           "numpy": np.__version__, "pandas": pd.__version__, "scikit-learn": sklearn.__version__}
+    if "torch" in sys.modules:
+        out["torch"] = sys.modules["torch"].__version__
+    return out
+
+
+def build_split(dataset: Dataset | Sequence[Dataset], split: str, seed: int, split_options: dict | None) -> tuple[Split, Dataset]:
+    """The split and the dataset whose pairs are tested (the held-out one for network_disjoint)."""
+    options = dict(split_options or {})
+    if split not in SPLITS:
+        raise InputError(f"unknown split {split!r}", where="split", fix=f"use one of {', '.join(SPLITS)}")
+    if SPLITS[split].multi_dataset:
+        datasets = [dataset] if isinstance(dataset, Dataset) else list(dataset)
+        test_index = int(options.get("test_index", len(datasets) - 1))
+        options["test_index"] = test_index
+        return make_split(datasets, split, seed=seed, **options), datasets[test_index]
+    if not isinstance(dataset, Dataset):
+        raise InputError(f"the {split} split takes one dataset", where="split")
+    return make_split(dataset, split, seed=seed, **options), dataset
+
+
+def run(dataset: Dataset | Sequence[Dataset], method: str, split: str = "unsupervised", params=None,
+        seed: int = 0, *, split_options: dict | None = None, progress=no_progress, should_stop=never_stop,
+        device: str = "auto", workspace=None, run_id: str | None = None, dataset_id: str | None = None) -> RunResult:
+    """Score and evaluate ``method`` on the test pairs of ``split`` (see module doc).
+
+    With ``workspace`` the result is stored: into the existing row ``run_id`` (the job manager
+    creates rows when runs are queued) or a new row. Raises `InputError` for impossible
+    combinations (unknown method or split, a supervised method on the unsupervised split, a
+    dataset without ground truth) and `Cancelled` when ``should_stop()`` turned true.
+    """
+    spec = methods.get(method)
+    params_obj = methods.validate_params(spec, params or {})
+    sp, test_ds = build_split(dataset, split, seed, split_options)
+    if spec.supervised and not sp.supervised:
+        raise InputError(f"{method} is supervised and the {split} split has no training pairs",
+                         where="split", fix="choose edge_random, tf_disjoint, gene_disjoint or network_disjoint")
+    resolved_device = _resolve_device(spec, device)
+    test = sp.test
+    if workspace is not None and run_id is None:
+        run_id = workspace.create_run(dataset_id=dataset_id or test_ds.fingerprint(), dataset_name=test_ds.name,
+                                      method=method, split=split, seed=seed, params=asdict(params_obj),
+                                      split_options=dict(sp.info.get("options", {})), device=resolved_device,
+                                      status="running")
+    workdir = workspace.run_dir(run_id) if workspace is not None else None
+    if workdir is not None:
+        workdir.mkdir(parents=True, exist_ok=True)
+    history: list[dict] = []
+
+    def recording_progress(done, total, message="", **fields):
+        if fields:
+            history.append(dict(fields))
+        progress(done, total, message, **fields)
+
+    t0 = time.perf_counter()
+    scores = methods.score_pairs(test_ds, test, method, params_obj, train=sp.train if sp.supervised else None,
+                                 val=sp.val if sp.supervised else None, seed=seed, progress=recording_progress,
+                                 should_stop=should_stop, device=resolved_device, workdir=workdir,
+                                 datasets=_datasets_by_name(dataset, sp))
+    seconds = time.perf_counter() - t0
+    labels = test["label"].to_numpy()
+    result = RunResult(
+        method=method, split=split, seed=seed, params=asdict(params_obj), split_options=dict(sp.info.get("options", {})),
+        dataset_name=test_ds.name, dataset_fingerprint=test_ds.fingerprint(), metrics=evaluate(labels, scores),
+        predictions=pd.DataFrame({"regulator": test["regulator"].astype(str).to_numpy(),
+                                  "target": test["target"].astype(str).to_numpy(), "score": scores, "label": labels}),
+        roc=roc_curve(labels, scores), pr=pr_curve(labels, scores), seconds=seconds, device=resolved_device,
+        versions=versions(), protocol=sp.protocol, history=pd.DataFrame(history) if history else None,
+        extra={"test_pairs": int(len(test)), "test_positives": int(labels.sum()),
+               "train_pairs": int(len(sp.train))})
+    if workspace is not None:
+        store(workspace, result, run_id=run_id, dataset_id=dataset_id or test_ds.fingerprint())
+    return result
+
+
+def _datasets_by_name(dataset, sp: Split) -> dict | None:
+    """For network-disjoint splits: the values of the pairs' ``dataset`` column -> Dataset
+    (the dataset names, made unique as ``name[i]`` the way `make_network_split` does)."""
+    if isinstance(dataset, Dataset):
+        return None
+    datasets = list(dataset)
+    names = [d.name for d in datasets]
+    if len(set(names)) < len(names):
+        names = [f"{d.name}[{i}]" for i, d in enumerate(datasets)]
+    return dict(zip(names, datasets))
+
+
+def evaluate_predictions(dataset: Dataset, predictions: pd.DataFrame, *, name: str = "external",
+                         split: str = "unsupervised", seed: int = 0, split_options: dict | None = None,
+                         workspace=None, dataset_id: str | None = None) -> RunResult:
+    """Evaluate another tool's predicted network (``regulator, target, score``) on the test pairs
+    of a split, like a run. Test pairs the file does not score rank below every scored pair
+    (they share the lowest score); how many there were is recorded."""
+    t0 = time.perf_counter()
+    sp, test_ds = build_split(dataset, split, seed, split_options)
+    test = sp.test
+    pred = predictions.copy()
+    pred["regulator"] = pred["regulator"].astype(str)
+    pred["target"] = pred["target"].astype(str)
+    pred = pred.groupby(["regulator", "target"], as_index=False)["score"].max()
+    keys = pd.MultiIndex.from_arrays([test["regulator"].astype(str), test["target"].astype(str)])
+    scores = pd.Series(pred["score"].to_numpy(), index=pd.MultiIndex.from_frame(pred[["regulator", "target"]])).reindex(keys).to_numpy(dtype=np.float64)
+    missing = ~np.isfinite(scores)
+    if missing.all():
+        raise InputError("the predicted network scores none of the test pairs", where=name,
+                         fix="check that it uses the same gene identifiers as the dataset")
+    scores[missing] = np.nanmin(scores[~missing]) - 1.0
+    labels = test["label"].to_numpy()
+    result = RunResult(
+        method=f"external:{name}", split=split, seed=seed, params={}, split_options=dict(sp.info.get("options", {})),
+        dataset_name=test_ds.name, dataset_fingerprint=test_ds.fingerprint(), metrics=evaluate(labels, scores),
+        predictions=pd.DataFrame({"regulator": keys.get_level_values(0), "target": keys.get_level_values(1),
+                                  "score": scores, "label": labels}),
+        roc=roc_curve(labels, scores), pr=pr_curve(labels, scores), seconds=time.perf_counter() - t0,
+        device="cpu", versions=versions(), protocol=sp.protocol,
+        extra={"test_pairs": int(len(test)), "test_positives": int(labels.sum()),
+               "unscored_test_pairs": int(missing.sum())})
+    if workspace is not None:
+        store(workspace, result, dataset_id=dataset_id or test_ds.fingerprint())
+    return result
+
+
+def store(workspace, result: RunResult, *, run_id: str | None = None, dataset_id: str) -> str:
+    """Write ``result``'s artifacts, then mark its row done (a new row when ``run_id`` is None)."""
+    if run_id is None:
+        run_id = workspace.create_run(dataset_id=dataset_id, dataset_name=result.dataset_name, method=result.method,
+                                      split=result.split, seed=result.seed, params=result.params,
+                                      split_options=result.split_options, device=result.device, status="running")
+    frames = {"predictions": result.predictions, "roc": result.roc, "pr": result.pr}
+    if result.history is not None:
+        frames["history"] = result.history
+    workspace.save_run_artifacts(run_id, frames)
+    workspace.update_run(run_id, status="done", metrics=result.metrics.as_dict(), record=result.record(),
+                         params=result.params, device=result.device, finished_at=time.time(), message="")
+    result.run_id = run_id
+    return run_id
+
+
+def _resolve_device(spec, device: str) -> str:
+    if spec.family != "deep":
+        return "cpu"
+    from ..train.device import resolve
+
+    return str(resolve(device))

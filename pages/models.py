@@ -1,0 +1,92 @@
+"""Models page: choose a split and methods with their parameters, then start background runs."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from grncore import methods
+from grncore.bench import splits as splitting
+from grncore.data import InputError
+from pages import _ui
+
+ds_id, ds = _ui.active_dataset()
+st.title("Models")
+st.caption(f"Dataset: **{_ui.md(ds.name)}** · {ds.n_genes} genes · {ds.n_samples} samples · "
+           f"{ds.n_edges} true edges · device for deep models: {_ui.md(_ui.device_choice())}")
+
+if ds.network is None:
+    st.warning("This dataset has no ground-truth network, so runs could not be evaluated. "
+               "Load one with a network on the Data page.")
+    st.stop()
+
+# ---------------------------------------------------------------- split
+st.subheader("1 · Split")
+split_names = [n for n, s in splitting.SPLITS.items() if not s.multi_dataset]
+c1, c2 = st.columns([3, 1])
+split = c1.selectbox("Split", split_names, index=split_names.index("unsupervised"), key="split_name",
+                     format_func=lambda n: f"{n} ({splitting.SPLITS[n].protocol})")
+seed = int(c2.number_input("Seed", 0, 2**31 - 1, 0, key="split_seed",
+                           help="The same seed gives the same test pairs, so runs are comparable."))
+spec_split = splitting.SPLITS[split]
+st.caption(_ui.md(spec_split.description))
+if spec_split.protocol == "optimistic":
+    st.warning("Optimistic protocol: both ends of almost every test pair were seen in training, so node "
+               "degree alone scores well here. Compare against the `degree` sentinel, and against an honest split.")
+
+
+@st.cache_data(show_spinner="Building the split...", max_entries=8)
+def _split_summary(ds_id: str, split: str, seed: int):
+    try:
+        sp = splitting.make_split(_ui.load_dataset(ds_id), split, seed=seed)
+    except InputError as exc:
+        return None, str(exc)
+    return sp.summary(), sp.info.get("note", "")
+
+
+summary, note = _split_summary(ds_id, split, seed)
+if summary is None:
+    st.error(_ui.md(note))
+    st.stop()
+st.dataframe(summary, width="content")
+if note:
+    st.info(_ui.md(note))
+
+# ---------------------------------------------------------------- methods
+st.subheader("2 · Methods")
+usable = {n: s for n, s in methods.REGISTRY.items() if ds.kind in s.kinds and (s.supervised <= (split != "unsupervised"))}
+hidden = sorted(set(methods.REGISTRY) - set(usable))
+default = [m for m in ("pearson", "spearman", "degree", "random") if m in usable]
+chosen = st.multiselect("Methods to run", list(usable), default=default, key="methods_chosen",
+                        format_func=lambda n: f"{n} · {usable[n].family}{' · supervised' if usable[n].supervised else ''}")
+if hidden:
+    st.caption(f"Not offered for this dataset and split: {', '.join(hidden)} "
+               "(supervised methods need a split with training pairs; some methods need time series).")
+if any(usable[m].supervised for m in chosen) and "degree" in usable and "degree" not in chosen:
+    chosen.append("degree")
+    st.info("The `degree` sentinel runs next to supervised models: a model's headline is its lift over it.")
+
+params: dict[str, dict] = {}
+for name in chosen:
+    spec = usable[name]
+    with st.expander(f"{name} — {spec.description}", expanded=False):
+        st.caption(f"Reference: {_ui.md(spec.reference)}")
+        st.caption(f"Expected time: {_ui.md(methods.time_estimate(spec, ds))}")
+        params[name] = _ui.param_widgets(spec, key=f"params.{name}")
+
+# ---------------------------------------------------------------- start
+st.subheader("3 · Run")
+if st.button(f"Start {len(chosen)} run{'s' if len(chosen) != 1 else ''}", type="primary", disabled=not chosen):
+    started, errors = [], []
+    for name in chosen:
+        try:
+            methods.validate_params(usable[name], params.get(name, {}))
+            started.append(_ui.jobs().submit(ds_id, name, split, seed=seed, params=params.get(name, {}),
+                                             device=_ui.device_choice()))
+        except InputError as exc:
+            errors.append(f"{name}: {exc}")
+    for e in errors:
+        st.error(_ui.md(e))
+    if started:
+        st.success(f"Queued {len(started)} run(s). Follow them on the Training page; results appear on the "
+                   "Evaluation page.")
+        st.page_link("pages/training.py", label="Go to Training", icon=":material/monitoring:")

@@ -1,0 +1,74 @@
+"""Training page: the run queue with live progress, ETA, training curves and cancel."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from grncore.viz.eval_plots import training_curves
+from pages import _ui
+
+st.title("Training")
+st.caption("Runs work in the background: leaving this page or opening another tab does not stop them.")
+
+jobs = _ui.jobs()
+ws = _ui.workspace()
+if jobs.interrupted_at_start:
+    st.warning(f"{jobs.interrupted_at_start} run(s) were interrupted when the server last stopped; "
+               "they are listed below as interrupted and can be started again from the Models page.")
+
+
+def _live(run) -> None:
+    state = jobs.state(run.id) or {"status": run.status, "fraction": 0.0, "done": 0, "total": 0,
+                                   "message": run.message, "eta_seconds": None, "elapsed": 0.0}
+    c1, c2 = st.columns([5, 1])
+    with c1:
+        st.markdown(f"**{_ui.md(run.method)}** on {_ui.md(run.dataset_name)} · split {run.split} · seed {run.seed} "
+                    f"· device {_ui.md(run.device)} · `{run.id}`")
+        if state["status"] == "queued":
+            st.progress(0.0, text="queued: waiting for the run before it")
+        else:
+            detail = f"{state['done']}/{state['total']} · " if state["total"] else ""
+            text = (f"{detail}{state['message'] or 'starting'} · elapsed {_ui.fmt_seconds(state['elapsed'])}"
+                    f" · ETA {_ui.fmt_seconds(state['eta_seconds'])}")
+            st.progress(state["fraction"], text=_ui.md(text))
+    if c2.button("Cancel", key=f"cancel.{run.id}"):
+        jobs.cancel(run.id)
+        st.toast(f"Cancelling {run.method}...")
+    history = jobs.history(run.id)
+    if history and any("epoch" in h for h in history):
+        st.plotly_chart(training_curves(pd.DataFrame([h for h in history if "epoch" in h])),
+                        key=f"curves.{run.id}.{len(history)}")
+
+
+@st.fragment(run_every=1.0)
+def queue_view() -> None:
+    active = ws.list_runs(status=("queued", "running"))
+    st.subheader(f"Active runs ({len(active)})")
+    if not active:
+        st.info("No run is queued or running. Start runs on the Models page.")
+        st.page_link("pages/models.py", label="Go to Models", icon=":material/model_training:")
+    for run in reversed(active):
+        with st.container(border=True):
+            _live(run)
+
+    st.subheader("Finished runs")
+    finished = ws.list_runs(status=("done", "failed", "cancelled", "interrupted"))
+    if not finished:
+        st.caption("None yet.")
+        return
+    table = pd.DataFrame([{
+        "run": r.id, "status": r.status, "method": r.method, "dataset": r.dataset_name, "split": r.split,
+        "seed": r.seed, "AUROC": r.metrics.get("auroc"), "AUPRC ratio": r.metrics.get("auprc_ratio"),
+        "EPR": r.metrics.get("epr"), "seconds": r.record.get("seconds") or r.seconds, "device": r.device,
+        "message": r.message} for r in finished])
+    st.dataframe(table, hide_index=True, column_config={
+        "AUROC": st.column_config.NumberColumn(format="%.3f"),
+        "AUPRC ratio": st.column_config.NumberColumn(format="%.2f"),
+        "EPR": st.column_config.NumberColumn(format="%.2f"),
+        "seconds": st.column_config.NumberColumn(format="%.1f")})
+    for r in [r for r in finished if r.status == "failed"][:5]:
+        st.error(f"{_ui.md(r.method)} (`{r.id}`): {_ui.md(r.message)}")
+
+
+queue_view()
