@@ -1,0 +1,120 @@
+"""Inference methods and their registry (decoupler-style).
+
+Each method is a small function (one module per family) with a docstring stating its math and
+reference, wrapped in a `MethodSpec` and listed once in `REGISTRY`. `score_pairs` is the shared
+runner: it validates the parameters and the dataset kind, calls the method, and checks the
+output (one finite float64 score per pair). Adding a method = one module + one registry line.
+
+>>> from grncore import methods
+>>> scores = methods.score_pairs(dataset, pairs, "pearson")            # doctest: +SKIP
+>>> methods.score_pairs(dataset, pairs, "grnboost2", {"n_jobs": "2"})  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+import pandas as pd
+
+from ..data import Dataset, InputError
+from ..data.dataset import KINDS
+from ..train.progress import never_stop, no_progress
+from .base import FAMILIES, MethodSpec, param, time_estimate, validate_params
+from .correlation import CorrelationParams, pearson, spearman
+from .information import MutualInfoParams, mutual_info
+from .sentinels import SentinelParams, degree, random
+from .trees import Genie3Params, GRNBoost2Params, genie3, genie3_seconds, grnboost2, grnboost2_seconds
+from .dream4_nets import SPECS as DREAM4_SPECS  # lstm, cnn, ae_nn
+from .gnt import GNE_SPEC, GNT_SPEC  # gnt, gne
+
+__all__ = ["REGISTRY", "MethodSpec", "get", "score_pairs", "validate_params", "time_estimate", "param",
+           "register", "FAMILIES"]
+
+_ALL = tuple(KINDS)
+_PEARSON_REF = "Pearson (1895); correlation baseline of BEELINE, Pratapa et al., Nat. Methods 17:147 (2020)"
+
+REGISTRY: dict[str, MethodSpec] = {}
+
+
+def register(spec: MethodSpec) -> MethodSpec:
+    """Add ``spec`` to `REGISTRY` (a name can be registered once)."""
+    if spec.name in REGISTRY:
+        raise ValueError(f"method {spec.name!r} is already registered")
+    REGISTRY[spec.name] = spec
+    return spec
+
+
+for _spec in (
+    MethodSpec("pearson", "correlation", "Absolute Pearson correlation of regulator and target",
+               _PEARSON_REF, False, _ALL, CorrelationParams, pearson, "seconds"),
+    MethodSpec("spearman", "correlation", "Absolute Spearman rank correlation of regulator and target",
+               "Spearman, Am. J. Psychol. 15:72 (1904); BEELINE, Pratapa et al. (2020)",
+               False, _ALL, CorrelationParams, spearman, "seconds"),
+    MethodSpec("mutual_info", "information", "Mutual information of equal-frequency discretised expression",
+               "Margolin et al., ARACNE, BMC Bioinformatics 7(Suppl 1):S7 (2006)",
+               False, _ALL, MutualInfoParams, mutual_info, "seconds"),
+    MethodSpec("genie3", "trees", "Random forest per target; TF importance (GENIE3, arboreto settings)",
+               "Huynh-Thu et al., PLoS ONE 5:e12776 (2010); arboreto, Moerman et al. (2019)",
+               False, _ALL, Genie3Params, genie3, genie3_seconds),
+    MethodSpec("grnboost2", "trees", "Gradient boosting per target with OOB early stopping (GRNBoost2)",
+               "Moerman et al., Bioinformatics 35:2159 (2019)",
+               False, _ALL, GRNBoost2Params, grnboost2, grnboost2_seconds),
+    MethodSpec("degree", "sentinel", "Leakage sentinel: train out-degree(regulator) x in-degree(target)",
+               "node-degree shortcut of supervised GRN link prediction (see DESIGN.md section 4)",
+               True, _ALL, SentinelParams, degree, "instant"),
+    MethodSpec("random", "sentinel", "Uniform random scores (chance floor)",
+               "random predictor of BEELINE's AUPRC ratio / EPR, Pratapa et al. (2020)",
+               False, _ALL, SentinelParams, random, "instant"),
+    *DREAM4_SPECS,
+    GNT_SPEC,
+    GNE_SPEC,
+):
+    register(_spec)
+
+
+def get(name: str) -> MethodSpec:
+    """The `MethodSpec` called ``name``; `InputError` listing the known names otherwise."""
+    try:
+        return REGISTRY[name]
+    except (KeyError, TypeError):
+        raise InputError(f"unknown method {name!r}", where="method",
+                         fix=f"use one of {', '.join(REGISTRY)}") from None
+
+
+def score_pairs(dataset: Dataset, pairs: pd.DataFrame, method_name: str, params=None, *, train=None,
+                seed: int = 0, progress=no_progress, should_stop=never_stop, device: str = "cpu",
+                **kw) -> np.ndarray:
+    """Score every row of ``pairs`` with method ``method_name`` (the shared runner).
+
+    ``params``: None (defaults), a dict (strings are coerced, see `validate_params`) or the
+    method's params instance. ``train``: training pairs (regulator, target, label) for
+    supervised methods. Further keywords (``val``, ``workdir``, ``datasets`` ...) reach methods
+    whose signature accepts them. Raises `InputError` for an unknown method, bad parameters, a
+    data kind the method does not accept, pairs naming unknown genes, or a supervised method
+    without training pairs; ``Cancelled`` when ``should_stop()`` turned true. Returns float64
+    scores aligned with ``pairs`` (higher = more likely an edge).
+    """
+    spec = get(method_name)
+    p = validate_params(spec, params)
+    if dataset.kind not in spec.kinds:
+        raise InputError(f"{spec.name} does not accept {dataset.kind} data", where="method",
+                         fix=f"use it on {', '.join(spec.kinds)} data")
+    if not isinstance(pairs, pd.DataFrame) or not {"regulator", "target"} <= set(pairs.columns):
+        raise InputError("pairs need regulator and target columns", where="pairs")
+    if spec.supervised and (train is None or len(train) == 0):
+        raise InputError(f"{spec.name} is supervised and needs training pairs", where="split",
+                         fix="choose a split with training pairs (edge_random, tf_disjoint, gene_disjoint)")
+    if len(pairs) == 0:
+        return np.zeros(0, dtype=np.float64)
+    accepted = inspect.signature(spec.fn).parameters
+    takes_any = any(q.kind is inspect.Parameter.VAR_KEYWORD for q in accepted.values())
+    extra = {k: v for k, v in kw.items() if takes_any or k in accepted}
+    scores = spec.fn(dataset, pairs, p, train=train, seed=seed, progress=progress, should_stop=should_stop,
+                     device=device, **extra)
+    scores = np.asarray(scores, dtype=np.float64)
+    if scores.shape != (len(pairs),):
+        raise RuntimeError(f"{spec.name} returned {scores.shape} scores for {len(pairs)} pairs")
+    if not np.isfinite(scores).all():
+        raise RuntimeError(f"{spec.name} returned {int((~np.isfinite(scores)).sum())} non-finite scores")
+    return scores

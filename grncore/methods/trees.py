@@ -1,0 +1,424 @@
+"""Tree-ensemble baselines: GENIE3 (random forests) and GRNBoost2 (stochastic gradient boosting).
+
+Both solve one regression per target gene ``x_target ~ f(x_TF1, ..., x_TFm)`` (the target itself
+left out of the features) and score ``TF -> target`` by the importance of the TF in that
+regression, as arboreto does (``arboreto.core``: ``RF_KWARGS``, ``SGBM_KWARGS``,
+``EarlyStopMonitor``, ``to_feature_importances``). Expression is used as given, not
+standardised: arboreto passes the raw matrix, and tree splits do not depend on feature scale.
+
+Per-target fits run in a process pool (``n_jobs``; the expression matrix is sent once per
+worker, tasks are target indices); ``progress`` is called per finished target and
+``should_stop`` is polled several times a second: cancelling terminates the workers at once.
+Each target's random state is derived from ``seed`` and the target name, so scores do not
+depend on ``n_jobs`` nor on which other targets are fitted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing as mp
+import sys
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..data import Dataset
+from ..train.progress import Cancelled, check_stop, never_stop, no_progress
+from ._blockwise import pair_codes
+from .base import n_cores, param
+
+POLL_SECONDS = 0.2
+
+# ---------------------------------------------------------------------- params
+
+
+@dataclass(frozen=True)
+class Genie3Params:
+    n_estimators: int = param(1000, min=1, max=10000, help="Trees per target (arboreto: 1000).")
+    max_features: str = param("sqrt", choices=("sqrt", "log2", "all"),
+                              help="TFs tried at each split: sqrt(m) (arboreto/GENIE3 default), log2(m) or all m.")
+    n_jobs: int = param(0, min=0, max=256, help="Worker processes; 0 = all CPU cores.")
+
+
+@dataclass(frozen=True)
+class GRNBoost2Params:
+    learning_rate: float = param(0.01, min=1e-4, max=1.0, help="Shrinkage per tree (arboreto: 0.01).")
+    n_estimators: int = param(5000, min=1, max=20000, help="Maximum trees per target; early stopping "
+                                                            "usually ends far sooner (arboreto: 5000).")
+    max_features: float = param(0.1, min=0.001, max=1.0, help="Fraction of TFs tried at each split (arboreto: 0.1).")
+    subsample: float = param(0.9, min=0.1, max=1.0, help="Fraction of samples per tree; the rest are "
+                                                         "out-of-bag for early stopping (arboreto: 0.9).")
+    max_depth: int = param(3, min=1, max=8, help="Depth of each tree (scikit-learn / arboreto: 3).")
+    early_stop_window: int = param(25, min=0, max=1000, help="Stop when the mean out-of-bag improvement "
+                                                             "over this many trees is < 0 (0 = never; arboreto: 25).")
+    oob_improvement: str = param(
+        "sklearn", choices=("sklearn", "same_oob"),
+        help="How a tree's out-of-bag improvement is measured. 'sklearn': as arboreto 0.1.6 with "
+             "scikit-learn >= 1.3 (loss on this tree's OOB samples minus loss on the previous tree's "
+             "OOB samples; stops after ~30-50 trees). 'same_oob': as GRNBoost2 was published "
+             "(scikit-learn < 1.3: loss on the same OOB samples before and after the tree; "
+             "hundreds to thousands of trees, ~20x slower).")
+    backend: str = param("sklearn", choices=("sklearn", "numpy"),
+                         help="'sklearn': GradientBoostingRegressor with arboreto's settings (default); "
+                              "'numpy': our exact-split engine with the same rules (presorted features), "
+                              "measured no faster on BEELINE hHEP, kept for comparison.")
+    n_jobs: int = param(0, min=0, max=256, help="Worker processes; 0 = all CPU cores.")
+
+
+# ---------------------------------------------------------------------- methods
+
+
+def genie3(dataset: Dataset, pairs: pd.DataFrame, params: Genie3Params, *, train=None, seed: int = 0,
+           progress=no_progress, should_stop=never_stop, device: str = "cpu") -> np.ndarray:
+    """GENIE3: per target, a random forest on the TFs; score = the TF's impurity importance.
+
+    For each target gene ``j`` appearing in ``pairs``: fit ``RandomForestRegressor(
+    n_estimators=1000, max_features="sqrt")`` (scikit-learn; arboreto's ``RF_KWARGS``) of
+    ``x_j`` on the expression of ``dataset.tfs`` minus ``j``; the score of ``i -> j`` is
+    ``feature_importances_[i]``, the mean decrease of squared error from splits on TF ``i``
+    (normalised to sum 1 per target, as in arboreto). Regulators outside ``dataset.tfs`` are
+    no features and score 0. Raw (not standardised) expression, as arboreto.
+
+    Reference: Huynh-Thu, Irrthum, Wehenkel & Geurts, "Inferring regulatory networks from
+    expression data using tree-based methods", PLoS ONE 5(9):e12776 (2010); implementation
+    settings of arboreto (Moerman et al., Bioinformatics 35:2159-2161, 2019).
+    """
+    return _score_trees("genie3", dataset, pairs, asdict(params), seed=seed, n_jobs=params.n_jobs,
+                        progress=progress, should_stop=should_stop)
+
+
+def grnboost2(dataset: Dataset, pairs: pd.DataFrame, params: GRNBoost2Params, *, train=None, seed: int = 0,
+              progress=no_progress, should_stop=never_stop, device: str = "cpu") -> np.ndarray:
+    """GRNBoost2: per target, stochastic gradient boosting with out-of-bag early stopping.
+
+    For each target gene ``j`` in ``pairs``, boost depth-3 regression trees on squared error
+    (``F_0 = mean(x_j)``, ``F_m = F_{m-1} + 0.01 * tree_m``), each tree fit to the residuals
+    of a random 90 % of the samples (``subsample=0.9``), each split choosing the best exact
+    threshold among a random 10 % of the TFs (``max_features=0.1``), up to 5000 trees. After
+    tree ``m`` the out-of-bag improvement ``I_m`` is recorded; training stops at the first ``m
+    >= 25`` with ``mean(I_{m-24..m}) < 0`` (arboreto's ``EarlyStopMonitor``). Score of ``i ->
+    j``: the TF's share of the total split gain (sum of ``G_L^2/n_L + G_R^2/n_R - G^2/n`` over
+    its splits, i.e. scikit-learn's ``feature_importances_``) times the number of trees fitted,
+    as arboreto's ``to_feature_importances`` does, so targets that kept learning weigh more.
+
+    ``oob_improvement`` picks how ``I_m`` is measured (see the parameter's help): 'sklearn'
+    reproduces arboreto as installed today, 'same_oob' the published behaviour. ``backend``:
+    'sklearn' (default) runs ``GradientBoostingRegressor`` with these settings, as arboreto;
+    'numpy' is our engine with the same rules (features presorted once per worker; per node the
+    candidate TFs' sorted in-node residuals are cumulated to score every threshold at once). On
+    BEELINE hHEP (100 targets, 2 processes) neither beat arboreto's wall time: with scikit-learn
+    >= 1.3 early stopping ends after ~25-45 trees, so a fit is ~0.15-0.3 s dominated by per-tree
+    overheads (see bench/README.md for the numbers and what was tried).
+
+    Reference: Moerman et al., "GRNBoost2 and Arboreto: efficient and scalable inference of gene
+    regulatory networks", Bioinformatics 35(12):2159-2161 (2019); Friedman, "Stochastic
+    gradient boosting", Comput. Stat. Data Anal. 38:367-378 (2002).
+    """
+    return _score_trees("grnboost2", dataset, pairs, asdict(params), seed=seed, n_jobs=params.n_jobs,
+                        progress=progress, should_stop=should_stop)
+
+
+def genie3_seconds(n_genes: int, n_tfs: int, n_samples: int) -> float:
+    """One-core estimate for all targets with default params (measured ~7 s per target for
+    425 cells x 448 TFs, 1000 trees, on a loaded 2-core machine)."""
+    return n_genes * 7.0 * (n_samples / 425) * np.log2(max(n_samples, 2)) / np.log2(425) * np.sqrt(max(n_tfs, 1) / 448)
+
+
+def grnboost2_seconds(n_genes: int, n_tfs: int, n_samples: int) -> float:
+    """One-core estimate for all targets with default params (measured ~0.3 s per target at
+    425 cells x 448 TFs)."""
+    return n_genes * 0.3 * (n_samples / 425) * (max(n_tfs, 1) / 448) + 2.0
+
+
+# ---------------------------------------------------------------------- shared runner
+
+
+def target_seed(seed: int, name: str) -> int:
+    """Deterministic random state of one target (independent of workers and of other targets)."""
+    digest = hashlib.blake2b(f"{int(seed)}\x00{name}".encode(), digest_size=4).digest()
+    return int.from_bytes(digest, "little")
+
+
+def _score_trees(kind: str, dataset: Dataset, pairs: pd.DataFrame, params: dict, *, seed: int, n_jobs: int,
+                 progress, should_stop) -> np.ndarray:
+    reg, tgt = pair_codes(pairs, dataset)
+    out = np.zeros(len(reg), dtype=np.float64)
+    if len(reg) == 0:
+        return out
+    genes = dataset.genes
+    tf_rows = genes.get_indexer(pd.Index(dataset.tfs))
+    tf_rows = tf_rows[tf_rows >= 0]
+    feat_of = np.full(len(genes), -1, dtype=np.int64)
+    feat_of[tf_rows] = np.arange(len(tf_rows))
+    tmark = np.zeros(len(genes), dtype=bool)
+    tmark[tgt] = True
+    targets = np.flatnonzero(tmark)
+    E = dataset.expression.to_numpy()
+    state = dict(kind=kind, params=params,
+                 X=np.ascontiguousarray(E[tf_rows]),  # features x samples (float32)
+                 Y=np.ascontiguousarray(E[targets]),  # targets x samples
+                 exclude=feat_of[targets],
+                 seeds=np.array([target_seed(seed, genes[t]) for t in targets], dtype=np.uint32))
+    names = [str(genes[t]) for t in targets]
+    imp = run_targets(state, names, n_jobs=n_jobs, progress=progress, should_stop=should_stop)
+    tpos = np.full(len(genes), -1, dtype=np.int64)
+    tpos[targets] = np.arange(len(targets))
+    f = feat_of[reg]
+    ok = (f >= 0) & (np.asarray(reg) != np.asarray(tgt))
+    out[ok] = imp[tpos[tgt[ok]], f[ok]]
+    return out
+
+
+def run_targets(state: dict, names: list[str], *, n_jobs: int = 0, progress=no_progress,
+                should_stop=never_stop) -> np.ndarray:
+    """Importances (targets x features) for every target of ``state`` (see `_score_trees`), in
+    a process pool of ``n_jobs`` workers (0 = all cores; 1 = in this process)."""
+    total = len(names)
+    imp = np.zeros((total, state["X"].shape[0]), dtype=np.float64)
+    label = state["kind"]
+    jobs = min(n_jobs or n_cores(), total)
+    check_stop(should_stop)
+    progress(0, total, f"{label}: fitting {total} targets on {jobs} process{'es' if jobs > 1 else ''}")
+    if jobs <= 1:
+        local = _prepare(state)
+        local["should_stop"] = should_stop  # in-process fits also poll it between trees
+        for t in range(total):
+            check_stop(should_stop)
+            _, imp[t], n_trees = _fit_target(local, t)
+            progress(t + 1, total, f"{label}: {names[t]} ({n_trees} trees)")
+        return imp
+    ctx = _context()
+    pool = ctx.Pool(jobs, initializer=_worker_init, initargs=(state,))
+    finished = False
+    try:
+        results = pool.imap_unordered(_worker_task, range(total), chunksize=1)
+        done = 0
+        while done < total:
+            if should_stop():
+                raise Cancelled("cancelled by the user")
+            try:
+                t, row, n_trees = results.next(timeout=POLL_SECONDS)
+            except mp.TimeoutError:
+                continue
+            imp[t] = row
+            done += 1
+            progress(done, total, f"{label}: {names[t]} ({n_trees} trees)")
+        finished = True
+    finally:
+        if finished:
+            pool.close()
+        else:
+            pool.terminate()  # kills running fits at once (cancel or error)
+        pool.join()
+    return imp
+
+
+_STATE: dict | None = None
+
+
+def _context():
+    """forkserver on Linux (no fork of a threaded server process; the server imports numpy,
+    scikit-learn and this module once, so each pool's workers start in milliseconds), else spawn."""
+    if sys.platform.startswith("linux"):
+        ctx = mp.get_context("forkserver")
+        ctx.set_forkserver_preload(["grncore.methods.trees", "sklearn.ensemble"])
+        return ctx
+    return mp.get_context("spawn")
+
+
+def _worker_init(state: dict) -> None:
+    global _STATE
+    try:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(1)
+    except Exception:  # pragma: no cover
+        pass
+    _STATE = _prepare(state)
+
+
+def _worker_task(t: int):
+    return _fit_target(_STATE, t)
+
+
+def _prepare(state: dict) -> dict:
+    local = dict(state)
+    if state["kind"] == "grnboost2" and state["params"]["backend"] == "numpy":
+        X = state["X"]
+        order = np.argsort(X, axis=1, kind="stable").astype(np.int32)
+        local["order"] = order
+        local["Xs"] = np.take_along_axis(X, order, axis=1)
+    return local
+
+
+def _fit_target(st: dict, t: int) -> tuple[int, np.ndarray, int]:
+    """(t, importances over all features (the excluded one 0), number of trees)."""
+    X, y = st["X"], st["Y"][t].astype(np.float64)
+    n_feat = X.shape[0]
+    ex = int(st["exclude"][t])
+    pool = np.delete(np.arange(n_feat), ex) if ex >= 0 else np.arange(n_feat)
+    imp = np.zeros(n_feat, dtype=np.float64)
+    if len(pool) == 0 or np.ptp(y) == 0:
+        return t, imp, 0
+    p, rs = st["params"], int(st["seeds"][t])
+    if st["kind"] == "genie3":
+        from sklearn.ensemble import RandomForestRegressor
+
+        mf = {"sqrt": "sqrt", "log2": "log2", "all": 1.0}[p["max_features"]]
+        model = RandomForestRegressor(n_estimators=p["n_estimators"], max_features=mf, random_state=rs, n_jobs=1)
+        model.fit(X[pool].T, y)
+        imp[pool] = model.feature_importances_
+        return t, imp, p["n_estimators"]
+    stop = st.get("should_stop", never_stop)
+    if p["backend"] == "sklearn":
+        vals, n_trees = _gbm_sklearn(X[pool].T, y, p, rs, stop)
+        imp[pool] = vals
+        return t, imp, n_trees
+    n_trees = _gbm_numpy(st["X"], st["order"], st["Xs"], y, pool, p, np.random.default_rng(rs), imp, stop)
+    return t, imp, n_trees
+
+
+# ---------------------------------------------------------------------- boosting engines
+
+
+class EarlyStopMonitor:
+    """arboreto's ``EarlyStopMonitor`` for ``GradientBoostingRegressor.fit(monitor=...)``: stop
+    after stage ``i >= window - 1`` when ``mean(oob_improvement[i - window + 1 : i + 1]) < 0``.
+
+    ``same_oob=True`` measures each stage's improvement on that stage's own out-of-bag samples
+    (before vs after the stage), as scikit-learn < 1.3 reported ``oob_improvement_``."""
+
+    def __init__(self, window: int = 25, same_oob: bool = False, should_stop=never_stop):
+        self.should_stop = should_stop
+        self.window = window
+        self.same_oob = same_oob
+        self.improvements: list[float] = []
+        self._before = None
+
+    def __call__(self, i, est, env):
+        if i % 20 == 0:
+            check_stop(self.should_stop)
+        if not self.window:
+            return False
+        if self.same_oob:
+            mask, raw, y = env["sample_mask"], env["raw_predictions"].ravel(), env["y"]
+            before = self._before if self._before is not None else np.full(len(y), np.average(y))
+            oob = ~mask
+            self.improvements.append(float(np.mean((y[oob] - before[oob]) ** 2) - np.mean((y[oob] - raw[oob]) ** 2)))
+            self._before = raw.copy()
+        else:
+            self.improvements.append(float(est.oob_improvement_[i]))
+        if i >= self.window - 1:
+            return bool(np.mean(self.improvements[i - self.window + 1:i + 1]) < 0)
+        return False
+
+
+def _gbm_sklearn(X: np.ndarray, y: np.ndarray, p: dict, rs: int, should_stop=never_stop) -> tuple[np.ndarray, int]:
+    from sklearn.ensemble import GradientBoostingRegressor
+
+    model = GradientBoostingRegressor(learning_rate=p["learning_rate"], n_estimators=p["n_estimators"],
+                                      max_features=p["max_features"], subsample=p["subsample"],
+                                      max_depth=p["max_depth"], random_state=rs)
+    window = p["early_stop_window"] if p["subsample"] < 1.0 else 0
+    model.fit(X, y, monitor=EarlyStopMonitor(window, p["oob_improvement"] == "same_oob", should_stop))
+    n_trees = len(model.estimators_)
+    return model.feature_importances_ * n_trees, n_trees
+
+
+def _gbm_numpy(X: np.ndarray, order: np.ndarray, Xs: np.ndarray, y: np.ndarray, pool: np.ndarray, p: dict,
+               rng: np.random.Generator, imp: np.ndarray, should_stop=never_stop) -> int:
+    """Stochastic gradient boosting of squared error with exact splits; adds the raw split gains
+    per feature into ``imp`` then rescales it to ``share * n_trees``. Returns the tree count.
+
+    ``X`` features x samples, ``order[f]`` the argsort of ``X[f]``, ``Xs[f] = X[f, order[f]]``.
+    Same rules as scikit-learn's depth-first builder: a node with >= 2 in-bag samples below
+    ``max_depth`` is split at the best midpoint threshold (largest ``G_L^2/n_L + G_R^2/n_R -
+    G^2/n``, the Friedman-MSE improvement) among ``max(1, int(max_features * m))`` TFs drawn
+    without replacement; leaves predict the mean in-bag residual.
+    """
+    n = len(y)
+    lr, depth = p["learning_rate"], p["max_depth"]
+    k = max(1, int(p["max_features"] * len(pool)))
+    n_in = max(1, int(p["subsample"] * n))
+    window = p["early_stop_window"] if p["subsample"] < 1.0 else 0
+    same_oob = p["oob_improvement"] == "same_oob"
+    pred = np.full(n, y.mean())
+    improvements: list[float] = []
+    prev_loss = None
+    n_trees = 0
+    n_nodes = 2 ** (depth + 1) - 1
+    for i in range(p["n_estimators"]):
+        if i % 20 == 0:
+            check_stop(should_stop)
+        inbag = np.zeros(n, dtype=bool)
+        inbag[rng.permutation(n)[:n_in]] = True
+        oob = ~inbag
+        resid = y - pred
+        if window:
+            before = float(np.mean(resid[oob] ** 2)) if oob.any() else 0.0
+            if prev_loss is None or same_oob:
+                prev_loss = before
+        node = _grow_tree(X, order, Xs, resid, inbag, pool, k, depth, rng, imp)
+        leaf_sum = np.bincount(node[inbag], weights=resid[inbag], minlength=n_nodes)
+        leaf_n = np.bincount(node[inbag], minlength=n_nodes)
+        value = np.divide(leaf_sum, leaf_n, out=np.zeros(n_nodes), where=leaf_n > 0)
+        pred += lr * value[node]
+        n_trees = i + 1
+        if window:
+            after = float(np.mean((y[oob] - pred[oob]) ** 2)) if oob.any() else 0.0
+            improvements.append(prev_loss - after)
+            prev_loss = after
+            if i >= window - 1 and np.mean(improvements[-window:]) < 0:
+                break
+    total = imp.sum()
+    if total > 0:
+        imp *= n_trees / total
+    return n_trees
+
+
+def _grow_tree(X, order, Xs, resid, inbag, pool, k, max_depth, rng, imp) -> np.ndarray:
+    """One regression tree on ``resid`` (in-bag samples); returns the leaf id of every sample
+    (out-of-bag samples follow the thresholds) and adds split gains to ``imp``."""
+    n = len(resid)
+    node = np.zeros(n, dtype=np.intp)
+    stack = [(0, 0)]
+    next_id = 1
+    while stack:
+        nid, d = stack.pop()
+        if d >= max_depth:
+            continue
+        at = node == nid
+        member = at & inbag
+        m = int(np.count_nonzero(member))
+        if m < 2:
+            continue
+        feats = pool[rng.permutation(len(pool))[:k]] if k < len(pool) else pool
+        O = order[feats]
+        M = member[O]
+        S = O[M].reshape(len(feats), m)
+        V = Xs[feats][M].reshape(len(feats), m)
+        cs = np.cumsum(resid[S], axis=1)
+        tot = cs[0, -1]
+        left = cs[:, :-1]
+        nl = np.arange(1, m, dtype=np.float64)
+        gain = left * left / nl + (tot - left) ** 2 / (m - nl) - tot * tot / m
+        gain[V[:, 1:] <= V[:, :-1]] = -np.inf  # no threshold between equal values
+        best = int(np.argmax(gain))
+        f, pos = divmod(best, m - 1)
+        g = gain[f, pos]
+        if not g > 0:
+            continue
+        feat = feats[f]
+        lo, hi = V[f, pos], V[f, pos + 1]
+        thr = np.float32((float(lo) + float(hi)) / 2.0)
+        if thr >= hi:  # midpoint rounded up to the next value (as scikit-learn guards)
+            thr = lo
+        imp[feat] += g
+        go_left = at & (X[feat] <= thr)
+        node[go_left] = next_id
+        node[at & ~go_left] = next_id + 1
+        stack.append((next_id + 1, d + 1))
+        stack.append((next_id, d + 1))
+        next_id += 2
+    return node
