@@ -44,6 +44,11 @@ def _live(run) -> None:
 @st.fragment(run_every=1.0)
 def queue_view() -> None:
     active = ws.list_runs(status=("queued", "running"))
+    ids = {r.id for r in active}
+    finished_since = st.session_state.get("training_active", set()) - ids
+    st.session_state["training_active"] = ids
+    if finished_since:  # refresh the whole page so finished runs and their curves appear
+        st.rerun(scope="app")
     st.subheader(f"Active runs ({len(active)})")
     if not active:
         st.info("No run is queued or running. Start runs on the Models page.")
@@ -72,3 +77,13 @@ def queue_view() -> None:
 
 
 queue_view()
+
+trained = [r for r in ws.list_runs(status="done") if (ws.run_dir(r.id) / "history.parquet").exists()]
+if trained:
+    st.subheader("Training curves")
+    labels = {r.id: f"{r.method} · {r.dataset_name} · {r.split} · seed {r.seed} · {r.device}" for r in trained}
+    pick = st.selectbox("Finished run", list(labels), format_func=labels.get, key="curve_run")
+    history = ws.load_run_artifact(pick, "history")
+    if "epoch" in history:
+        st.plotly_chart(training_curves(history[history["epoch"].notna()]), key="finished_curves")
+

@@ -3,6 +3,7 @@
 import dataclasses
 import time
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from grncore import methods
@@ -88,3 +89,26 @@ def test_evaluation_page_overlays_curves_and_tabulates_metrics():
 def test_evaluation_page_without_runs_points_to_models():
     at = open_page("pages/evaluation.py")
     assert "No finished run" in at.info[0].value
+
+
+def test_gnt_run_from_the_models_page_shows_curves_and_lift_over_degree():
+    at = open_page("pages/models.py")
+    at.selectbox(key="split_name").set_value("edge_random").run()
+    at.multiselect(key="methods_chosen").set_value(["gnt"]).run()
+    assert any("expected time" in c.value.lower() for c in at.caption)
+    at.number_input(key="params.gnt.epochs").set_value(3).run()
+    at = start_runs(at)
+    assert any("`degree` sentinel runs next to supervised models" in i.value for i in at.info)
+    runs = wait_for_runs(2, timeout=300)
+    assert {r.method: r.status for r in runs} == {"gnt": "done", "degree": "done"}
+    gnt = next(r for r in runs if r.method == "gnt")
+    assert gnt.params["epochs"] == 3 and gnt.device == "cpu"
+
+    at = open_page("pages/training.py")
+    assert at.selectbox(key="curve_run").value == gnt.id
+    assert len(at.get("plotly_chart")) == 1  # loss and validation AUROC per epoch
+
+    at = open_page("pages/evaluation.py")
+    table = at.dataframe[0].value.set_index("method")
+    lift = table.loc["gnt", "AUROC lift over degree"]
+    assert lift == pytest.approx(table.loc["gnt", "AUROC"] - table.loc["degree", "AUROC"])
