@@ -43,9 +43,16 @@ def main() -> int:
     parser.add_argument("--cells", nargs="+", default=list(CELLS))
     parser.add_argument("--methods", nargs="+", default=list(METHODS))
     parser.add_argument("--size", default="TFs+500")
+    parser.add_argument("--param", action="append", default=[], metavar="METHOD.KEY=VALUE",
+                        help="a method parameter, e.g. genie3.n_estimators=100 (repeatable)")
     parser.add_argument("--out", default="bench/results/beeline_baselines.md")
     args = parser.parse_args()
 
+    params: dict[str, dict] = {}
+    for item in args.param:
+        key, _, value = item.partition("=")
+        method, _, name = key.partition(".")
+        params.setdefault(method, {})[name] = value
     rows = []
     for cell in args.cells:
         truths = {t: load(BENCHDATA / "beeline" / cell / args.size / t) for t in TRUTHS}
@@ -57,13 +64,14 @@ def main() -> int:
               flush=True)
         for method in args.methods:
             t0 = time.perf_counter()
-            scores = methods.score_pairs(base, pairs, method, seed=0)
+            scores = methods.score_pairs(base, pairs, method, params.get(method), seed=0)
             seconds = time.perf_counter() - t0
             pred = pd.DataFrame({"regulator": pairs["regulator"].astype(str), "target": pairs["target"].astype(str),
                                  "score": scores})
             for truth, ds in truths.items():
                 m = evaluate_predictions(ds, pred, name=method).metrics
-                rows.append({"cell type": cell, "ground truth": truth, "method": method, "AUROC": m.auroc,
+                label = method + "".join(f" {k}={v}" for k, v in params.get(method, {}).items())
+                rows.append({"cell type": cell, "ground truth": truth, "method": label, "AUROC": m.auroc,
                              "AUPRC ratio": m.auprc_ratio, "EPR": m.epr, "edges": m.n_positives,
                              "pairs": m.n_pairs, "seconds": seconds})
                 print(f"  {method:12s} {truth:13s} AUROC {m.auroc:.3f}  AUPRC ratio {m.auprc_ratio:.2f}  "
