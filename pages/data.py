@@ -69,7 +69,7 @@ elif source == "Upload files":
         net_file = c1.file_uploader("Ground-truth network (regulator, target[, sign])", type=UPLOAD_TYPES[:-1], key="up_network")
         tf_file = c2.file_uploader("TF list (one per line or a TF column)", type=UPLOAD_TYPES[:-1], key="up_tfs")
         meta_file = c1.file_uploader("Sample metadata (pseudotime / time / condition)", type=UPLOAD_TYPES[:-1], key="up_metadata")
-        fmt = c2.selectbox("Format", FORMATS, help="auto detects BEELINE, DREAM4 time series, generic tables and h5ad")
+        fmt = c2.selectbox("Format", FORMATS, key="up_format", help="auto detects BEELINE, DREAM4 time series, generic tables and h5ad")
         orient = c2.radio("Orientation of a generic table", list(ORIENTATIONS), horizontal=True)
         name = st.text_input("Name (optional)", max_chars=120)
         submitted = st.form_submit_button("Load", type="primary")

@@ -1,5 +1,6 @@
 """Page tests (Streamlit AppTest) for the app shell and the Data page."""
 
+import json
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -125,3 +126,40 @@ def test_preprocessing_makes_a_normalised_copy():
     assert not at.exception, at.exception
     assert "log1p" in at.subheader[0].value
     assert len(Workspace().list_datasets()) == 2
+
+
+CORPUS = Path(__file__).resolve().parent / "bad_inputs"
+UPLOAD_SUFFIXES = {"expression": (".csv", ".tsv", ".txt", ".gz", ".h5ad"), "network": (".csv", ".tsv", ".txt", ".gz"),
+                   "tfs": (".csv", ".tsv", ".txt", ".gz"), "metadata": (".csv", ".tsv", ".txt", ".gz")}
+FORMAT_CHOICES = {"auto", "beeline", "dream4", "csv", "h5ad"}
+
+
+def test_every_uploadable_bad_input_shows_its_message_and_the_app_keeps_running():
+    """The bad-input corpus through the upload form: each file (with its companions) gives an
+    st.error containing the corpus's expected message; the demo dataset stays active."""
+    entries = [e for e in json.loads((CORPUS / "manifest.json").read_text())["bad"]
+               if e["role"] in UPLOAD_SUFFIXES and e["file"].endswith(UPLOAD_SUFFIXES[e["role"]])
+               and set(e["kwargs"]) <= {"format"}]
+    assert len(entries) >= 40
+    at = choose_source(run_app(), "Upload files")
+    before = metric_values(at)
+    problems = []
+    for entry in entries:
+        files = {**entry["companions"], entry["role"]: entry["file"]}
+        for role in UPLOAD_SUFFIXES:
+            name = files.get(role)
+            at.file_uploader(key=f"up_{role}").set_value(
+                (name, (CORPUS / name).read_bytes(), "application/octet-stream") if name else None)
+        fmt = entry["kwargs"].get("format", "auto")
+        assert fmt in FORMAT_CHOICES
+        at.selectbox(key="up_format").set_value(fmt)
+        next(b for b in at.button if b.label == "Load").click()
+        at.run()
+        errors = [e.value for e in at.error]
+        if at.exception or not errors:
+            problems.append(f"{entry['file']}: no error shown (exception: {at.exception})")
+        elif entry["expect"].lower() not in errors[0].lower().replace("\\", ""):
+            problems.append(f"{entry['file']}: {errors[0]!r} lacks {entry['expect']!r}")
+    assert not problems, "\n".join(problems)
+    assert metric_values(at) == before
+    assert len(Workspace().list_datasets()) == 1
