@@ -14,6 +14,7 @@ import gzip
 import io
 import re
 import zlib
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, TextIO
@@ -212,9 +213,25 @@ def sniff_delimiter(lines: list[str]) -> str | None:
     return best
 
 
+@contextmanager
+def reading(sn: Sniffed) -> Iterator[None]:
+    """Turn decoding, gzip and csv errors met while reading ``sn`` into `InputError`."""
+    try:
+        yield
+    except UnicodeDecodeError:
+        raise InputError("the file is not UTF-8 text further down (a binary or Latin-1 part)",
+                         where=sn.name, fix="save the file as UTF-8 text") from None
+    except (EOFError, zlib.error, OSError) as err:
+        raise InputError(f"the gzip archive is corrupt or truncated ({err})", where=sn.name,
+                         fix="compress the file again (gzip) or upload it uncompressed") from None
+    except csv.Error as err:
+        raise InputError(f"the file is not a well-formed table ({err})", where=sn.name,
+                         fix="check quotes and delimiters") from None
+
+
 def iter_rows(sn: Sniffed, delim: str) -> Iterator[tuple[int, list[str]]]:
     """(line number, fields) for each non-blank line of the whole file; errors as `InputError`."""
-    try:
+    with reading(sn):
         with open_text(sn) as fh:
             if delim == WHITESPACE:
                 for i, line in enumerate(fh, 1):
@@ -227,15 +244,6 @@ def iter_rows(sn: Sniffed, delim: str) -> Iterator[tuple[int, list[str]]]:
                     if row and any(f.strip() for f in row):
                         yield last + 1, row
                     last = reader.line_num
-    except UnicodeDecodeError:
-        raise InputError("the file is not UTF-8 text further down (a binary or Latin-1 part)",
-                         where=sn.name, fix="save the file as UTF-8 text") from None
-    except (EOFError, zlib.error, OSError) as err:
-        raise InputError(f"the gzip archive is corrupt or truncated ({err})", where=sn.name,
-                         fix="compress the file again (gzip) or upload it uncompressed") from None
-    except csv.Error as err:
-        raise InputError(f"the file is not a well-formed table ({err})", where=sn.name,
-                         fix="check quotes and delimiters") from None
 
 
 _NUMBER = re.compile(r"^\s*[+-]?(\d+\.?\d*([eE][+-]?\d+)?|\.\d+([eE][+-]?\d+)?|inf|infinity|nan)\s*$",

@@ -17,7 +17,7 @@ import pandas as pd
 
 from .errors import InputError
 from .io_common import (DELIMITER_NAMES, nfields, NULL_VALUES, WHITESPACE, Sniffed, is_number,
-                        is_number_or_null, iter_rows, looks_decimal, open_text, sniff,
+                        is_number_or_null, iter_rows, looks_decimal, open_text, reading, sniff,
                         sniff_delimiter, split_line)
 
 ORIENTATIONS = ("auto", "genes_rows", "genes_columns")
@@ -221,13 +221,11 @@ def _diagnose(sn: Sniffed, delim: str, header: list[str], skip: int, error: str 
     no line number; lines that cannot hold the problem are skipped with cheap string tests, so a
     1 GB file is scanned in seconds.
     """
-    import zlib
-
     n = len(header)
     m = re.search(r"invalid value '(.*)'", error)
     bad_value = m.group(1) if m else None
     shape_only = "Expected" in error and "columns" in error
-    try:
+    with reading(sn):
         with open_text(sn) as fh:
             for line, raw in enumerate(fh, 1):
                 if line <= skip or not raw.strip():
@@ -238,12 +236,6 @@ def _diagnose(sn: Sniffed, delim: str, header: list[str], skip: int, error: str 
                     continue
                 row = split_line(raw, delim)
                 _check_row(sn, row, line, header, delim)
-    except UnicodeDecodeError:
-        raise InputError("the file is not UTF-8 text further down (a binary or Latin-1 part)",
-                         where=sn.name, fix="save the file as UTF-8 text") from None
-    except (EOFError, zlib.error, OSError) as err:
-        raise InputError(f"the gzip archive is corrupt or truncated ({err})", where=sn.name,
-                         fix="compress the file again (gzip) or upload it uncompressed") from None
 
 
 def _check_row(sn: Sniffed, row: list[str], line: int, header: list[str], delim: str) -> None:
