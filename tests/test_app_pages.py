@@ -112,3 +112,20 @@ def test_gnt_run_from_the_models_page_shows_curves_and_lift_over_degree():
     table = at.dataframe[0].value.set_index("method")
     lift = table.loc["gnt", "AUROC lift over degree"]
     assert lift == pytest.approx(table.loc["gnt", "AUROC"] - table.loc["degree", "AUROC"])
+
+
+def test_external_predictions_are_evaluated_on_the_same_test_pairs():
+    start_runs(open_page("pages/models.py"))
+    runs = wait_for_runs(3)
+    pearson = next(r for r in runs if r.method == "pearson")
+    pred = Workspace().load_run_artifact(pearson.id, "predictions")
+    upload = pred.rename(columns={"regulator": "TF", "score": "importance"})[["TF", "target", "importance"]]
+    at = open_page("pages/evaluation.py")
+    at.file_uploader(key="ext_predictions").set_value(("arboreto_out.tsv", upload.to_csv(sep="\t", index=False).encode(), "text/plain"))
+    at.run()
+    next(b for b in at.button if b.label == "Evaluate").click()
+    at.run()
+    assert not at.exception, at.exception
+    external = next(r for r in Workspace().list_runs() if r.method == "external:arboreto_out")
+    assert external.metrics["auroc"] == pytest.approx(pearson.metrics["auroc"])
+    assert external.split == pearson.split and external.seed == pearson.seed
