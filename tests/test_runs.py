@@ -201,3 +201,11 @@ def test_cli_bench_grid_with_network_disjoint(tmp_path, capsys):
     assert (table.loc[table.split == "network_disjoint", "status"] == "done").all()
     md = (out / "bench.md").read_text()
     assert md.startswith("| dataset | split | method |") and md.count("\n") == len(table) + 2
+
+
+def test_a_run_that_fails_inside_the_method_does_not_stay_running(sc, tmp_path):
+    ws = Workspace(tmp_path)
+    with pytest.raises(InputError):
+        run(sc, "lstm", "edge_random", workspace=ws)  # lstm needs time-series data
+    [row] = ws.list_runs()
+    assert row.status == "failed" and "time_series" in row.message.replace(" ", "_")

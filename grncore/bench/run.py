@@ -24,7 +24,7 @@ import grncore
 
 from .. import methods
 from ..data import Dataset, InputError
-from ..train.progress import never_stop, no_progress
+from ..train.progress import Cancelled, never_stop, no_progress
 from .metrics import Metrics, evaluate, pr_curve, roc_curve
 from .splits import SPLITS, Split, make_split
 
@@ -108,7 +108,8 @@ def run(dataset: Dataset | Sequence[Dataset], method: str, split: str = "unsuper
                          where="split", fix="choose edge_random, tf_disjoint, gene_disjoint or network_disjoint")
     resolved_device = _resolve_device(spec, device)
     test = sp.test
-    if workspace is not None and run_id is None:
+    own_row = workspace is not None and run_id is None
+    if own_row:
         run_id = workspace.create_run(dataset_id=dataset_id or test_ds.fingerprint(), dataset_name=test_ds.name,
                                       method=method, split=split, seed=seed, params=asdict(params_obj),
                                       split_options=dict(sp.info.get("options", {})), device=resolved_device,
@@ -124,10 +125,16 @@ def run(dataset: Dataset | Sequence[Dataset], method: str, split: str = "unsuper
         progress(done, total, message, **fields)
 
     t0 = time.perf_counter()
-    scores = methods.score_pairs(test_ds, test, method, params_obj, train=sp.train if sp.supervised else None,
-                                 val=sp.val if sp.supervised else None, seed=seed, progress=recording_progress,
-                                 should_stop=should_stop, device=resolved_device, workdir=workdir,
-                                 datasets=_datasets_by_name(dataset, sp))
+    try:
+        scores = methods.score_pairs(test_ds, test, method, params_obj, train=sp.train if sp.supervised else None,
+                                     val=sp.val if sp.supervised else None, seed=seed, progress=recording_progress,
+                                     should_stop=should_stop, device=resolved_device, workdir=workdir,
+                                     datasets=_datasets_by_name(dataset, sp))
+    except BaseException as exc:  # a row this call created must not stay "running"
+        if own_row:
+            workspace.update_run(run_id, status="cancelled" if isinstance(exc, Cancelled) else "failed",
+                                 message=str(exc), finished_at=time.time())
+        raise
     seconds = time.perf_counter() - t0
     labels = test["label"].to_numpy()
     result = RunResult(
