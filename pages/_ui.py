@@ -158,25 +158,28 @@ def param_widgets(spec, key: str) -> dict:
     import dataclasses
 
     values = {}
-    for f in dataclasses.fields(spec.params):
+    fields = dataclasses.fields(spec.params)
+    columns = st.columns(3) if fields else []
+    for i, f in enumerate(fields):
         meta = dict(f.metadata)
         label = f.name.replace("_", " ")
         wkey = f"{key}.{f.name}"
         default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
         help_text = meta.get("help")
+        col = columns[i % 3]
         if meta.get("choices"):
             choices = list(meta["choices"])
-            values[f.name] = st.selectbox(label, choices, index=choices.index(default) if default in choices else 0,
+            values[f.name] = col.selectbox(label, choices, index=choices.index(default) if default in choices else 0,
                                           help=help_text, key=wkey)
         elif isinstance(default, bool):
-            values[f.name] = st.checkbox(label, value=default, help=help_text, key=wkey)
-        elif isinstance(default, int) or (default is None and meta.get("integer")):
-            values[f.name] = st.number_input(label, min_value=meta.get("min"), max_value=meta.get("max"),
+            values[f.name] = col.checkbox(label, value=default, help=help_text, key=wkey)
+        elif isinstance(default, int):
+            values[f.name] = col.number_input(label, min_value=meta.get("min"), max_value=meta.get("max"),
                                              value=default, step=1, help=help_text, key=wkey)
         elif isinstance(default, float):
-            values[f.name] = st.number_input(label, min_value=float(meta["min"]) if "min" in meta else None,
+            values[f.name] = col.number_input(label, min_value=float(meta["min"]) if "min" in meta else None,
                                              max_value=float(meta["max"]) if "max" in meta else None,
                                              value=default, help=help_text, key=wkey, format="%g")
         else:
-            values[f.name] = st.text_input(label, value="" if default is None else str(default), help=help_text, key=wkey)
+            values[f.name] = col.text_input(label, value="" if default is None else str(default), help=help_text, key=wkey)
     return values
