@@ -53,7 +53,8 @@ if note:
 
 # ---------------------------------------------------------------- methods
 st.subheader("2 · Methods")
-usable = {n: s for n, s in methods.REGISTRY.items() if ds.kind in s.kinds and (s.supervised <= (split != "unsupervised"))}
+usable = {n: s for n, s in methods.REGISTRY.items()
+          if ds.kind in s.kinds and (split != "unsupervised" or not s.supervised)}
 hidden = sorted(set(methods.REGISTRY) - set(usable))
 default = [m for m in ("pearson", "spearman", "degree", "random") if m in usable]
 chosen = st.multiselect("Methods to run", list(usable), default=default, key="methods_chosen",
