@@ -133,7 +133,7 @@ def test_params_are_coerced_from_cli_strings():
     ({"n_estimators": "1.5"}, r"n_estimators.*invalid value '1.5'.*integer"),
     ({"learning_rate": "fast"}, r"learning_rate.*invalid value 'fast'.*number from 0.0001 to 1"),
     ({"learning_rate": "nan"}, r"learning_rate.*invalid value 'nan'"),
-    ({"backend": "gpu"}, r"backend.*invalid value 'gpu'.*one of sklearn, numpy"),
+    ({"backend": "gpu"}, r"backend.*invalid value 'gpu'.*one of fast, sklearn, numpy"),
     ({"trees": 10}, r"unknown parameter .trees.*Known parameters: learning_rate"),
 ])
 def test_bad_params_name_the_parameter_value_and_range(values, match):
@@ -231,7 +231,8 @@ def test_methods_beat_random_on_synthetic_signal(signal, name):
 def test_grnboost2_numpy_backend_and_same_oob_agree_in_quality(signal):
     ds, pairs = signal
     pairs = pairs[pairs.target.isin([f"G{j}" for j in range(0, 40, 3)])]
-    for params in ({"backend": "numpy"}, {"oob_improvement": "same_oob", "n_estimators": 400, "backend": "numpy"}):
+    for params in ({"backend": "numpy"}, {"oob_improvement": "same_oob", "n_estimators": 400, "backend": "numpy"},
+                   {"oob_improvement": "same_oob", "n_estimators": 200}):
         scores = methods.score_pairs(ds, pairs, "grnboost2", dict(params, n_jobs=1))
         assert roc_auc_score(pairs.label, scores) >= 0.8, params
 
@@ -285,7 +286,8 @@ def test_random_is_seeded():
 def test_tree_scores_are_deterministic_and_independent_of_n_jobs(signal):
     ds, pairs = signal
     pairs = pairs[pairs.target.isin(["G0", "G1", "G2", "TF3"])]
-    for name, params in (("grnboost2", {}), ("grnboost2", {"backend": "numpy"}), ("genie3", {"n_estimators": 20})):
+    for name, params in (("grnboost2", {}), ("grnboost2", {"backend": "sklearn"}), ("grnboost2", {"backend": "numpy"}),
+                         ("genie3", {"n_estimators": 20})):
         one = methods.score_pairs(ds, pairs, name, dict(params, n_jobs=1), seed=5)
         np.testing.assert_array_equal(one, methods.score_pairs(ds, pairs, name, dict(params, n_jobs=1), seed=5))
         np.testing.assert_array_equal(one, methods.score_pairs(ds, pairs, name, dict(params, n_jobs=2), seed=5))
@@ -296,8 +298,8 @@ def test_tree_scores_are_deterministic_and_independent_of_n_jobs(signal):
             one[sub.to_numpy()], methods.score_pairs(ds, pairs[sub], name, dict(params, n_jobs=1), seed=5))
 
 
-@pytest.mark.parametrize("n_jobs", [1, 2])
-def test_grnboost2_cancels_promptly(signal, n_jobs):
+@pytest.mark.parametrize("n_jobs, backend", [(1, "fast"), (2, "fast"), (1, "sklearn")])
+def test_grnboost2_cancels_promptly(signal, n_jobs, backend):
     """should_stop turns true 0.3 s after the first progress call, while fits are running
     (settings that would take minutes): Cancelled comes within a couple of seconds."""
     ds, pairs = signal
@@ -309,7 +311,65 @@ def test_grnboost2_cancels_promptly(signal, n_jobs):
     def should_stop():
         return "first" in stamp and time.perf_counter() - stamp["first"] > 0.3
 
-    slow = {"oob_improvement": "same_oob", "early_stop_window": 0, "n_estimators": 20000, "n_jobs": n_jobs}
+    slow = {"oob_improvement": "same_oob", "early_stop_window": 0, "n_estimators": 20000, "n_jobs": n_jobs,
+            "backend": backend}
+    # start the pool's forkserver first (a cold start imports scikit-learn: seconds on a busy machine)
+    methods.score_pairs(ds, pairs[pairs.target.isin(["G0", "G1"])], "grnboost2",
+                        {"n_estimators": 2, "n_jobs": n_jobs})
     with pytest.raises(Cancelled):
         methods.score_pairs(ds, pairs, "grnboost2", slow, progress=progress, should_stop=should_stop)
     assert time.perf_counter() - stamp["first"] < 2.5
+
+
+# ---------------------------------------------------------------------- grnboost2 'fast' engine
+
+
+def _gbr_reference(X, y, exclude, depth, n_estimators):
+    from sklearn.ensemble import GradientBoostingRegressor
+
+    keep = [f for f in range(X.shape[0]) if f != exclude]
+    model = GradientBoostingRegressor(learning_rate=0.1, n_estimators=n_estimators, max_depth=depth,
+                                      max_features=1.0, subsample=1.0, random_state=0).fit(X[keep].T, y)
+    return keep, model
+
+
+@pytest.mark.parametrize("depth", [2, 3])
+def test_fast_boosting_engine_reproduces_sklearn_trees(depth):
+    """Without random draws (all features at every split, no subsample) the level-wise engine
+    grows scikit-learn's trees: the same predictions (to rounding) and the same importances up to
+    ties (small nodes often have several features that split off the same samples with the very
+    same gain; which one is credited then follows the draw order, in both engines)."""
+    from grncore.methods import _boost
+
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(12, 80)).astype(np.float32)
+    X[3] = np.round(X[3])  # ties, as in count data
+    y = 2 * X[0] + X[1] ** 2 + 0.3 * rng.normal(size=80)
+    p = dict(learning_rate=0.1, n_estimators=40, max_features=1.0, subsample=1.0, max_depth=depth,
+             early_stop_window=25, oob_improvement="sklearn")
+    pred = np.empty(80)
+    imp, n_trees = _boost.boost_target(_boost.prepare(X), y.astype(np.float64), 5, p, np.random.default_rng(0),
+                                       out_pred=pred)
+    keep, model = _gbr_reference(X, y, 5, depth, 40)
+    assert n_trees == 40 and imp[5] == 0.0
+    np.testing.assert_allclose(pred, model.predict(X[keep].T), atol=1e-9)
+    ref = model.feature_importances_ * 40
+    assert np.argmax(imp[keep]) == np.argmax(ref) and np.corrcoef(imp[keep], ref)[0, 1] > 0.99
+    assert imp.sum() == pytest.approx(40.0)
+
+
+def test_grnboost2_fast_backend_agrees_with_sklearn_backend(signal):
+    """Same model, different random draws: both backends rank the targets' true regulators alike
+    and stop after similar numbers of trees."""
+    ds, pairs = signal
+    pairs = pairs[pairs.target.isin([f"G{j}" for j in range(0, 40, 2)])]
+    trees = {}
+    aucs = {}
+    for backend in ("fast", "sklearn"):
+        seen = []
+        scores = methods.score_pairs(ds, pairs, "grnboost2", {"backend": backend, "n_jobs": 1},
+                                     progress=lambda d, t, m="", **f: seen.append(m))
+        aucs[backend] = roc_auc_score(pairs.label, scores)
+        trees[backend] = sum(int(m.split("(")[1].split()[0]) for m in seen if "trees)" in m)
+    assert aucs["fast"] >= 0.8 and abs(aucs["fast"] - aucs["sklearn"]) < 0.05, aucs
+    assert 0.6 < trees["fast"] / trees["sklearn"] < 1.6, trees

@@ -25,8 +25,8 @@ from .correlation import CorrelationParams, pearson, spearman
 from .information import MutualInfoParams, mutual_info
 from .sentinels import SentinelParams, degree, random
 from .trees import Genie3Params, GRNBoost2Params, genie3, genie3_seconds, grnboost2, grnboost2_seconds
-from .dream4_nets import SPECS as DREAM4_SPECS  # lstm, cnn, ae_nn
-from .gnt import GNE_SPEC, GNT_SPEC  # gnt, gne
+# deep methods: torch-free records whose fn imports dream4_nets / gnt (and torch) on first call
+from .deep_specs import DREAM4_SPECS, GNE_SPEC, GNT_SPEC  # lstm, cnn, ae_nn; gnt, gne
 
 __all__ = ["REGISTRY", "MethodSpec", "get", "score_pairs", "validate_params", "time_estimate", "param",
            "register", "FAMILIES"]

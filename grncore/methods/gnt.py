@@ -144,7 +144,9 @@ from ..bench.pairs import pair_indices
 from ..data import Dataset, InputError
 from ..train.loop import autocast, load_checkpoint, save_checkpoint
 from ..train.progress import check_stop, never_stop, no_progress
-from .base import MethodSpec, param, validate_params
+from .base import validate_params
+# parameters and registry records are torch-free, in `grncore.methods.deep_specs` (re-exported here)
+from .deep_specs import GNE_SPEC, GNT_SPEC, GNEParams, GNTParams
 
 __all__ = ["GNTParams", "GNEParams", "gnt", "gne", "GNT_SPEC", "GNE_SPEC", "GeneEncoder",
            "normalized_expression", "gene_embeddings", "embeddings_from_checkpoint"]
@@ -152,54 +154,6 @@ __all__ = ["GNTParams", "GNEParams", "gnt", "gne", "GNT_SPEC", "GNE_SPEC", "Gene
 _CHUNK = 100_000          # pairs scored per SVM call
 _NYSTROEM_COMPONENTS = 1000
 _MAX_KERNEL_WORK = 2e8    # training pairs x pairs to score above which "auto" leaves the kernel SVC
-
-
-def _p(default, lo, hi, help_text):
-    return param(default, help=help_text, min=lo, max=hi)
-
-
-# ---------------------------------------------------------------------- parameters
-@dataclass(frozen=True)
-class GNTParams:
-    """GeneNet Transformer parameters; defaults from the thesis (section 5.4.2) where it gives them."""
-
-    epochs: int = _p(30, 1, 1000, "passes over the training edges (thesis: 30)")
-    batch_size: int = _p(256, 8, 65536, "neighbour examples per step (thesis: 256)")
-    lr: float = _p(0.002, 1e-5, 1.0, "Adam learning rate (thesis: 0.002)")
-    n_neg: int = _p(10, 1, 1000, "negative genes per example in the sampled softmax (thesis: 10)")
-    dim: int = _p(128, 8, 1024, "id / expression / representation size d (thesis: 128)")
-    alpha: float = _p(1.0, 0.0, 100.0, "weight of the expression part against the id part (thesis: 1)")
-    n_layers: int = _p(2, 1, 8, "transformer encoder layers (thesis: 2)")
-    n_heads: int = _p(4, 1, 16, "attention heads (must divide dim)")
-    ff_dim: int = _p(256, 16, 4096, "feed-forward width of each encoder layer")
-    dropout: float = _p(0.1, 0.0, 0.9, "dropout inside the encoder layers")
-    context: int = _p(0, 0, 64, "training neighbours after the gene in its token sequence (0: the "
-                               "gene's token alone, the thesis's reading; k > 0 costs ~(k+1)x time)")
-    patience: int = _p(0, 0, 1000, "stop after this many epochs without validation gain (0: never)")
-    svm: str = param("auto", choices=("auto", "rbf", "linear"),
-                     help="edge classifier: RBF SVC up to max_kernel_pairs training pairs, then "
-                          "Nystroem + linear SVM (auto); or force one")
-    svm_c: float = _p(1.0, 1e-4, 1e4, "SVM regularisation C")
-    max_kernel_pairs: int = _p(20000, 100, 1_000_000, "largest training set for the kernel SVC (auto)")
-
-
-@dataclass(frozen=True)
-class GNEParams:
-    """GNE parameters; defaults from the GNE reference code (run_GNE.py)."""
-
-    epochs: int = _p(20, 1, 1000, "passes over the training edges (GNE: 20)")
-    batch_size: int = _p(256, 8, 65536, "neighbour examples per step (GNE: 256)")
-    lr: float = _p(0.005, 1e-5, 1.0, "Adam learning rate (GNE: 0.005)")
-    n_neg: int = _p(10, 1, 1000, "negative genes per example in the sampled softmax (GNE: 10)")
-    dim: int = _p(128, 8, 1024, "id / expression / representation size d (GNE: 128)")
-    alpha: float = _p(1.0, 0.0, 100.0, "weight of the expression part against the id part (GNE: 1)")
-    dropout: float = _p(0.5, 0.0, 0.9, "dropout on the concatenated embedding (GNE: 0.5)")
-    patience: int = _p(2, 0, 1000, "stop after this many epochs without validation gain (GNE: 2; 0: never)")
-    svm: str = param("auto", choices=("auto", "rbf", "linear"),
-                     help="edge classifier: RBF SVC up to max_kernel_pairs training pairs, then "
-                          "Nystroem + linear SVM (auto); or force one")
-    svm_c: float = _p(1.0, 1e-4, 1e4, "SVM regularisation C")
-    max_kernel_pairs: int = _p(20000, 100, 1_000_000, "largest training set for the kernel SVC (auto)")
 
 
 def _check_params(params, arch: str):
@@ -604,35 +558,3 @@ def gne(dataset: Dataset, pairs: pd.DataFrame, params: GNEParams | dict | None =
     return _score(dataset, pairs, params, arch="gne", train=train, val=val, seed=seed,
                   progress=progress, should_stop=should_stop, device=device, workdir=workdir,
                   datasets=datasets)
-
-
-# ---------------------------------------------------------------------- registry records
-_KINDS = ("single_cell", "time_series", "bulk")
-
-
-def _seconds_for(per_example: float):
-    def estimate(n_genes: int, n_tfs: int, n_samples: int) -> float:
-        """One-core seconds of a default run: training is linear in the training edges, which an
-        all-pairs estimate cannot know; assume 7 edges per gene (mESC TFs+500 STRING has 6.9), 80%
-        of them in training, each giving two examples per epoch, plus ~15 s for the SVM.
-        Calibrated on mESC TFs+500 (1,120 genes x 421 cells) on a loaded 2-core CPU."""
-        examples = 2 * 0.8 * 7 * n_genes
-        return 15.0 + per_example * examples * (0.5 + n_samples / 800)
-    return estimate
-
-
-_gnt_seconds = _seconds_for(30 * 0.3e-3)   # 30 epochs, ~0.3 ms per example-epoch
-_gne_seconds = _seconds_for(15 * 0.1e-3)   # early-stopped after ~15 epochs, ~0.1 ms
-
-
-GNT_SPEC = MethodSpec(
-    "gnt", "deep", "GeneNet Transformer: id + expression tokens through a 2-layer transformer "
-    "encoder trained on training-edge neighbours; Hadamard edge features; SVM",
-    "GeneNet Transformer thesis, chapter 4 (papers/genenet-transformer-thesis.txt)",
-    True, _KINDS, GNTParams, gnt, _gnt_seconds)
-
-GNE_SPEC = MethodSpec(
-    "gne", "deep", "GNE: MLP embeddings of gene id + expression trained on training-edge "
-    "neighbours; Hadamard edge features; SVM",
-    "Kc et al., GNE, BMC Systems Biology 13(Suppl 2):38 (2019)",
-    True, _KINDS, GNEParams, gne, _gne_seconds)

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.stats import rankdata
 
 from ..data import Dataset
 from ..train.progress import never_stop, no_progress
@@ -36,6 +35,8 @@ def discretize(X: np.ndarray, bins: int) -> np.ndarray:
 
     Tied values (e.g. single-cell zeros) share the bin of their lowest rank, so a gene with 60 %
     zeros has one big bin and the rest of its cells spread over the upper bins."""
+    from scipy.stats import rankdata  # imported here: scipy.stats costs ~1 s at import time
+
     n = X.shape[1]
     r = rankdata(X, axis=1, method="min") - 1
     return ((r * bins) // n).astype(np.int16)
