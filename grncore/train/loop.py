@@ -32,8 +32,8 @@ Design (DESIGN.md sections 3 and 5):
   validation pass, so a cancel takes effect within one epoch (`Cancelled` is raised; the model's
   weights are then undefined and no checkpoint of the cancelled epoch is written).
 
-Checkpoints are our own files and are read back ONLY with ``torch.load(path,
-weights_only=True)`` (`load_checkpoint`), which cannot execute code from a tampered file.
+Checkpoints are our own files and are read back ONLY by `load_checkpoint`, with
+``torch.load(path, weights_only=True)``, which cannot execute code from a tampered file.
 """
 
 from __future__ import annotations
