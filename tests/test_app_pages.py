@@ -129,3 +129,30 @@ def test_external_predictions_are_evaluated_on_the_same_test_pairs():
     external = next(r for r in Workspace().list_runs() if r.method == "external:arboreto_out")
     assert external.metrics["auroc"] == pytest.approx(pearson.metrics["auroc"])
     assert external.split == pearson.split and external.seed == pearson.seed
+
+
+def test_beeline_set_from_the_server_folder_through_models_to_evaluation(monkeypatch):
+    from tests.conftest import benchdata
+
+    root = benchdata("beeline", "hHEP")
+    monkeypatch.setenv("GRN_DATA_DIR", str(root))
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.run()
+    at.radio(key="data_source").set_value("Server folder").run()
+    pick = next(s for s in at.selectbox if s.label.startswith("Dataset in the server data folder"))
+    pick.set_value(next(p for p in pick.options if "TFs+500/STRING" in str(p))).run()
+    next(b for b in at.button if b.label == "Load").click()
+    at.run()
+    assert not at.exception, at.exception
+    values = {m.label: m.value for m in at.metric}
+    assert values["Genes"] == "948" and values["Samples"] == "425"
+    at.switch_page("pages/models.py").run()
+    at.multiselect(key="methods_chosen").set_value(["pearson", "random"]).run()
+    start_runs(at)
+    runs = wait_for_runs(2, timeout=180)
+    assert {r.status for r in runs} == {"done"}
+    at.switch_page("pages/evaluation.py").run()
+    assert not at.exception, at.exception
+    table = at.dataframe[0].value.set_index("method")
+    assert table.loc["pearson", "AUROC"] > table.loc["random", "AUROC"]
+    assert table.loc["pearson", "test pairs"] == 448 * 947
