@@ -162,3 +162,20 @@ def test_empty_view_says_so_and_height_is_passed():
     assert embedded(page, "edges") == []
     with pytest.raises(ValueError, match="color_by"):
         network_html(view, color_by="weight")
+
+
+def test_overlap_figure_and_score_histogram():
+    from grncore.viz.network_plots import overlap_figure, score_histogram
+
+    curve = pd.DataFrame({"k": [1, 10, 100], "jaccard": [1.0, 0.5, 0.25], "shared": [1, 7, 40]})
+    fig = overlap_figure(curve, "pearson <b>", "spearman", k_marked=10)
+    assert list(fig.data[0].x) == [1, 10, 100] and list(fig.data[0].y) == [1.0, 0.5, 0.25]
+    assert list(fig.data[0].customdata) == [1, 7, 40]
+    assert "pearson &lt;b&gt;" in fig.layout.title.text and fig.layout.xaxis.type == "log"
+    assert fig.layout.shapes[0].x0 == 10
+
+    pred = pd.DataFrame({"score": [0.0, 0.1, 0.2, 0.9, 1.0], "known": [0, 0, 1, 1, 0]})
+    hist = score_histogram(pred, cut=0.5, bins=2)
+    by_name = {t.name: list(t.y) for t in hist.data}
+    assert by_name == {"other pairs": [2, 1], "known edges": [1, 1]}  # bins [0, 0.5) and [0.5, 1]
+    assert hist.layout.shapes[0].x0 == 0.5
