@@ -92,6 +92,9 @@ def test_max_edges_truncates_with_message():
     assert v.n_selected == int((pred.score >= 0.2).sum())
     assert v.edges["rank"].tolist() == sorted(pred.loc[pred.score >= 0.2, "rank"])[:500]
     assert v.message.startswith(f"showing the top 500 of {v.n_selected:,} edges")
+    # every target is distinct, so only known edges between drawn genes count as missed: cap them
+    small = select(pred, top_k=40, max_edges=10)
+    assert (small.edges.status == "missed").sum() <= 5 and (small.edges.status != "missed").sum() == 10
 
 
 @pytest.mark.parametrize("kw, match", [({"top_k": 0}, "at least 1"), ({"top_k": 5, "threshold": 0.1}, "not both"),

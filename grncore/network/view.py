@@ -12,7 +12,8 @@
    ``truncated`` is set and ``message`` says so (a page cannot draw tens of thousands of edges).
 5. ``show_missed`` (ignored with ``novel_only``): known edges among the candidates that are not in
    the view and join two genes of the view are added with status "missed" (a true edge the run
-   ranked below the cut), at most ``max_edges`` of them, best ranked first.
+   ranked below the cut), best ranked first, at most ``max_edges // 2`` of them (so a capped view
+   draws at most 1.5 x ``max_edges`` edges; the message says how many were left out).
 
 Status: "true positive" (a known edge in the view), "false positive" (an edge in the view that
 is not in the ground truth: a candidate novel interaction), "missed". Node ``degree``,
@@ -120,7 +121,7 @@ def select(pred: pd.DataFrame, *, top_k: int | None = None, threshold: float | N
                                                     edges["target"].astype(str).to_numpy()])))
     if center is not None and center not in view_genes:
         view_genes = view_genes.append(pd.Index([center]))
-    n_missed = 0
+    n_missed = n_missed_all = 0
     if show_missed and not novel_only and len(view_genes):
         in_view = np.zeros(n, bool)
         in_view[idx] = True
@@ -129,8 +130,9 @@ def select(pred: pd.DataFrame, *, top_k: int | None = None, threshold: float | N
         both = _isin(sub["regulator"], view_genes) & _isin(sub["target"], view_genes)
         cand = cand[both]
         cand = cand[np.argsort(rank[cand], kind="stable")]
+        n_missed_all = len(cand)
         if max_edges is not None:
-            cand = cand[:max_edges]
+            cand = cand[:max(1, max_edges // 2)]
         if len(cand):
             missed = pred.iloc[cand].copy()
             missed["status"] = STATUSES[2]
@@ -144,8 +146,8 @@ def select(pred: pd.DataFrame, *, top_k: int | None = None, threshold: float | N
                "novel_only": bool(novel_only), "center": center, "hops": hops,
                "show_missed": bool(show_missed), "max_edges": max_edges}
     return View(edges=edges, nodes=nodes, n_candidates=n_candidates, truncated=truncated,
-                message=_message(len(idx), n_selected, n_candidates, n_missed, truncated, top_k,
-                                 threshold, center, hops),
+                message=_message(len(idx), n_selected, n_candidates, n_missed, n_missed_all, truncated,
+                                 top_k, threshold, center, hops),
                 n_selected=n_selected, center=center, options=options)
 
 
@@ -271,8 +273,8 @@ def _hops(hops) -> int:
     return int(hops)
 
 
-def _message(shown: int, selected: int, candidates: int, missed: int, truncated: bool, top_k,
-             threshold, center, hops) -> str:
+def _message(shown: int, selected: int, candidates: int, missed: int, missed_all: int, truncated: bool,
+             top_k, threshold, center, hops) -> str:
     if truncated:
         msg = (f"showing the top {shown:,} of {selected:,} edges (more would be too slow to draw; "
                "lower k or raise the threshold)")
@@ -286,4 +288,6 @@ def _message(shown: int, selected: int, candidates: int, missed: int, truncated:
         msg += f" within {hops} hop{'s' if hops != 1 else ''} of {center}"
     if missed:
         msg += f"; {missed:,} known edge{'s' if missed != 1 else ''} ranked below the cut drawn as missed"
+        if missed_all > missed:
+            msg += f" (the best ranked {missed:,} of {missed_all:,})"
     return msg
