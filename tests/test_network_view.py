@@ -92,9 +92,22 @@ def test_max_edges_truncates_with_message():
     assert v.n_selected == int((pred.score >= 0.2).sum())
     assert v.edges["rank"].tolist() == sorted(pred.loc[pred.score >= 0.2, "rank"])[:500]
     assert v.message.startswith(f"showing the top 500 of {v.n_selected:,} edges")
-    # every target is distinct, so only known edges between drawn genes count as missed: cap them
-    small = select(pred, top_k=40, max_edges=10)
-    assert (small.edges.status == "missed").sum() <= 5 and (small.edges.status != "missed").sum() == 10
+
+
+
+def test_missed_edges_are_capped_at_half_max_edges():
+    genes = [f"g{i}" for i in range(10)]
+    pairs = [(a, b) for a in genes for b in genes if a != b]
+    rng = np.random.default_rng(1)
+    pred = to_pred(pd.DataFrame({"regulator": [a for a, _ in pairs], "target": [b for _, b in pairs],
+                                 "score": rng.random(len(pairs)), "label": [1] * len(pairs)}))
+    full = select(pred, top_k=30, max_edges=None)
+    assert (full.edges.status == "missed").sum() == 90 - 30   # every other pair joins two drawn genes
+    v = select(pred, top_k=30, max_edges=10)
+    missed = v.edges[v.edges.status == "missed"]
+    assert v.truncated and (v.edges.status != "missed").sum() == 10 and len(missed) == 5
+    assert missed["rank"].is_monotonic_increasing
+    assert "(the best ranked 5 of" in v.message
 
 
 @pytest.mark.parametrize("kw, match", [({"top_k": 0}, "at least 1"), ({"top_k": 5, "threshold": 0.1}, "not both"),
