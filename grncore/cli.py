@@ -132,6 +132,13 @@ def _parse_params(pairs: list[str] | None) -> dict:
 METRICS_KEYS = ("auroc", "auprc", "auprc_ratio", "epr")
 
 
+def sentinel_needed(method: str) -> bool:
+    """Whether ``method``'s figures must be read next to the ``degree`` sentinel on the same pairs."""
+    from . import methods
+
+    return methods.get(method).supervised and method != "degree"
+
+
 def cmd_infer(args: argparse.Namespace) -> int:
     from .bench.run import run
 
@@ -150,9 +157,14 @@ def cmd_infer(args: argparse.Namespace) -> int:
                "n_test_positives": m.n_positives, "seconds": round(result.seconds, 3), "device": result.device,
                "dataset": result.dataset_name, "dataset_fingerprint": result.dataset_fingerprint,
                "params": result.params, "split_options": result.split_options, "versions": result.versions}
+    if sentinel_needed(args.method):  # the page's rule: a supervised model is read next to `degree`
+        deg = run(ds, "degree", args.split, None, args.seed, split_options=result.split_options).metrics
+        metrics.update(degree_auroc=deg.auroc, degree_auprc=deg.auprc, lift_auroc=m.auroc - deg.auroc,
+                       lift_auprc=m.auprc - deg.auprc)
     (out / "metrics.json").write_text(json.dumps(metrics, indent=1))
     result.predictions.to_csv(out / "predictions.csv", index=False)
-    print(json.dumps({k: metrics[k] for k in ("method", "split", "seed", *METRICS_KEYS, "seconds")}))
+    shown = ("method", "split", "seed", *METRICS_KEYS, "lift_auroc", "seconds")
+    print(json.dumps({k: metrics[k] for k in shown if k in metrics}))
     return 0
 
 

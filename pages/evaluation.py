@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -19,6 +20,8 @@ METRICS = {"auroc": "AUROC", "auprc": "AUPRC", "auprc_ratio": "AUPRC ratio", "ep
 ws = _ui.workspace()
 ds_id, ds = _ui.active_dataset()
 st.title("Evaluation")
+if "eval_flash" in st.session_state:  # set before a rerun, shown once after it
+    st.success(st.session_state.pop("eval_flash"))
 st.caption(f"Dataset: **{_ui.md(ds.name)}**. Runs are compared only within one split and seed, where every "
            "method was scored on the same test pairs.")
 
@@ -74,17 +77,19 @@ if grid.shape[0] and grid.shape[1]:
 
 with st.expander("Evaluate predictions from another tool"):
     st.caption("A predicted network as `TF,target,importance` (arboreto / pySCENIC) or BEELINE "
-               "`rankedEdges.csv`, scored on the test pairs of the split and seed chosen above.")
+               "`rankedEdges.csv`, scored on exactly the test pairs of the comparison chosen above "
+               "(its split, seed and split options).")
     up = st.file_uploader("Predicted network", type=["csv", "tsv", "txt", "gz"], key="ext_predictions")
     if st.button("Evaluate", disabled=up is None):
         path = ws.keep_upload(up.name, up.getvalue())
         try:
             pred = read_predictions(path)
             result = evaluate_predictions(ds, pred, name=Path(up.name).stem, split=key[0], seed=key[1],
-                                          workspace=ws, dataset_id=ds_id)
+                                          split_options=json.loads(key[2]), workspace=ws, dataset_id=ds_id)
         except InputError as exc:
             st.error(_ui.md(exc))
         else:
-            st.success(f"Evaluated {_ui.md(up.name)}: AUROC {result.metrics.auroc:.3f}; "
-                       f"{result.extra['unscored_test_pairs']} test pairs were not in the file.")
+            st.session_state["eval_flash"] = (
+                f"Evaluated {_ui.md(up.name)}: AUROC {result.metrics.auroc:.3f}; "
+                f"{result.extra['unscored_test_pairs']} test pairs were not in the file.")
             st.rerun()

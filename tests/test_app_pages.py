@@ -156,3 +156,28 @@ def test_beeline_set_from_the_server_folder_through_models_to_evaluation(monkeyp
     table = at.dataframe[0].value.set_index("method")
     assert table.loc["pearson", "AUROC"] > table.loc["random", "AUROC"]
     assert table.loc["pearson", "test pairs"] == 448 * 947
+
+
+def test_an_external_copy_of_a_runs_predictions_gives_its_metrics_to_the_last_digit():
+    """The uploaded file is scored on the pairs the compared runs recorded (split options too)."""
+    from grncore.bench.run import run
+
+    at = open_page("pages/evaluation.py")  # stores the demo dataset and makes it active
+    ws = Workspace()
+    (record,) = ws.list_datasets()
+    ds = ws.load_dataset(record.id)
+    options = {"test_fraction": 0.4}  # not the default: pairs built without it would differ
+    res = run(ds, "pearson", "tf_disjoint", seed=2, split_options=options, workspace=ws, dataset_id=record.id)
+    upload = res.predictions.rename(columns={"regulator": "TF", "score": "importance"})[["TF", "target", "importance"]]
+    at.run()
+    at.file_uploader(key="ext_predictions").set_value(("copy.csv", upload.to_csv(index=False).encode(), "text/csv"))
+    at.run()
+    next(b for b in at.button if b.label == "Evaluate").click()
+    at.run()
+    assert not at.exception, at.exception
+    external = next(r for r in ws.list_runs() if r.method == "external:copy")
+    assert external.split_options == res.split_options and external.split_options["test_fraction"] == 0.4
+    for key in ("auroc", "auprc", "auprc_ratio", "epr", "n_pairs", "n_positives"):
+        assert external.metrics[key] == res.metrics.as_dict()[key], key
+    # the success message survives the rerun that shows the new run
+    assert any("Evaluated copy.csv" in s.value.replace("\\", "") for s in at.success)

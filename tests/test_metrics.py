@@ -151,11 +151,23 @@ def test_roc_and_pr_curves_hand_example():
     assert np.isinf(roc["threshold"].iloc[0])
     pr = pr_curve(y, s)
     assert list(pr.columns) == ["recall", "precision", "threshold"]
-    # increasing recall from sklearn's (0, 1) point; precision at each threshold
+    # increasing recall from the first real threshold (not sklearn's synthetic (0, 1) point)
     np.testing.assert_allclose(pr["recall"], [0, 0.5, 0.5, 1, 1])
     np.testing.assert_allclose(pr["precision"], [1, 1, 0.5, 2 / 3, 0.4])
-    np.testing.assert_allclose(pr["threshold"].iloc[1:], [0.9, 0.8, 0.7, 0.1])
-    assert np.isnan(pr["threshold"].iloc[0])
+    np.testing.assert_allclose(pr["threshold"], [0.9, 0.9, 0.8, 0.7, 0.1])
+
+
+def test_pr_curve_starts_at_the_first_threshold_and_a_constant_score_is_flat():
+    y = [0, 1, 0, 0, 1, 0, 0, 0]
+    pr = pr_curve(y, [0.5] * 8)
+    # one threshold: a flat line at the positive rate, never precision 1 at recall 0
+    np.testing.assert_allclose(pr["recall"], [0, 1])
+    np.testing.assert_allclose(pr["precision"], [0.25, 0.25])
+    # a ranking whose top pair is a negative starts at precision 0
+    pr = pr_curve(y, [0.9, 0.3, 0.2, 0.1, 0.4, 0.0, 0.0, 0.0])
+    assert pr["recall"].iloc[0] == 0 and pr["precision"].iloc[0] == 0
+    ap = np.sum(np.diff(pr["recall"]) * pr["precision"].to_numpy()[1:])
+    assert ap == pytest.approx(evaluate(y, [0.9, 0.3, 0.2, 0.1, 0.4, 0.0, 0.0, 0.0]).auprc)
 
 
 def test_curves_are_thinned_but_keep_their_shape():

@@ -149,7 +149,9 @@ def test_comparison_flags_supervised_methods_that_do_not_beat_degree(monkeypatch
     assert table["AUROC"].is_monotonic_decreasing
     lift = dict(zip(table["method"], table["AUROC lift over degree"]))
     assert lift["model_b"] == pytest.approx(0.05) and lift["model_a"] == pytest.approx(-0.05)
-    assert np.isnan(lift["pearson"])  # unsupervised methods have no lift
+    # unsupervised methods get their lift too: the sentinel scored the same pairs
+    assert lift["pearson"] == pytest.approx(-0.1)
+    assert np.isnan(lift["degree"])
     warnings = comparison.sentinel_warnings(table)
     assert len(warnings) == 1 and warnings[0].startswith("model_a")
     no_sentinel = comparison.metrics_table([_row("model_a", 0.9, 1)])

@@ -3,7 +3,9 @@
 Every method of a (dataset, split) cell is scored on the same test pairs (same seed). A
 ``network_disjoint`` split tests each dataset in turn after training on the others. Combinations
 that cannot run (a supervised method on the unsupervised split, a time-series model on single-cell
-data) are listed with the reason instead of failing the grid.
+data) are listed with the reason instead of failing the grid. Whenever a cell holds a supervised
+method, the ``degree`` sentinel is run in it too (on the same pairs), and every method of that cell
+gets its lift over the sentinel (``lift_auroc``, ``lift_auprc``), as on the Evaluation page.
 """
 
 from __future__ import annotations
@@ -21,8 +23,8 @@ from ..train.progress import Cancelled
 from .run import run
 from .splits import SPLITS
 
-COLUMNS = ["dataset", "split", "method", "status", "auroc", "auprc", "auprc_ratio", "epr", "n_test_pairs",
-           "n_test_positives", "seconds", "device", "note"]
+COLUMNS = ["dataset", "split", "method", "status", "auroc", "auprc", "auprc_ratio", "epr", "lift_auroc",
+           "lift_auprc", "n_test_pairs", "n_test_positives", "seconds", "device", "note"]
 
 
 def _params_for(method: str, params: dict) -> dict:
@@ -65,19 +67,36 @@ def run_grid(datasets: Sequence[str | Path | Dataset], method_names: Sequence[st
         log(f"  {row['status']}" + (f": AUROC {row['auroc']:.3f}" if row.get("auroc") is not None else f" ({row.get('note', '')})"))
         rows.append(row)
 
+    def with_sentinel(names: Sequence[str], split: str) -> list[str]:
+        names = list(names)
+        if split != "unsupervised" and "degree" not in names and any(methods.get(n).supervised for n in names):
+            names.append("degree")
+        return names
+
     for split in split_names:
+        cell_methods = with_sentinel(method_names, split)
         if SPLITS[split].multi_dataset:
             if len(loaded) < 2:
                 raise InputError("network_disjoint needs at least two datasets", where="--dataset",
                                  fix="pass several datasets of one kind, e.g. DREAM4 nets 1-5")
             for i, target in enumerate(loaded):
-                for method in method_names:
+                for method in cell_methods:
                     one(target, loaded, split, method, {"test_index": i})
         else:
             for target in loaded:
-                for method in method_names:
+                for method in cell_methods:
                     one(target, target, split, method, {})
-    return pd.DataFrame(rows).reindex(columns=COLUMNS)
+    return _add_lift(pd.DataFrame(rows).reindex(columns=COLUMNS))
+
+
+def _add_lift(table: pd.DataFrame) -> pd.DataFrame:
+    """``lift_auroc`` / ``lift_auprc``: each finished row minus the ``degree`` row of its cell."""
+    deg = table[(table["method"] == "degree") & (table["status"] == "done")].set_index(["dataset", "split"])
+    for metric in ("auroc", "auprc"):
+        ref = pd.MultiIndex.from_frame(table[["dataset", "split"]]).map(deg[metric].to_dict())
+        lift = table[metric].astype(float) - pd.Series(ref, index=table.index, dtype=float)
+        table[f"lift_{metric}"] = lift.where(table["method"] != "degree")
+    return table
 
 
 def markdown_table(table: pd.DataFrame, floatfmt: str = ".3f") -> str:

@@ -102,14 +102,22 @@ def roc_curve(labels, scores, *, max_points: int = MAX_CURVE_POINTS) -> pd.DataF
 
 def pr_curve(labels, scores, *, max_points: int = MAX_CURVE_POINTS) -> pd.DataFrame:
     """Precision-recall curve as a DataFrame ``recall, precision, threshold`` in increasing
-    recall, starting at scikit-learn's (recall 0, precision 1) point (threshold NaN), from
-    ``sklearn.metrics.precision_recall_curve(drop_intermediate=True)`` (which drops thresholds
-    that do not change the plotted step curve), thinned to at most ``max_points`` points evenly
-    spaced along the curve's length (endpoints kept)."""
+    recall, from ``sklearn.metrics.precision_recall_curve(drop_intermediate=True)``, thinned to at
+    most ``max_points`` points evenly spaced along the curve's length (endpoints kept).
+
+    The curve starts at the first real threshold: scikit-learn prepends the point (recall 0,
+    precision 1), which belongs to no threshold and makes a scorer look perfect at the top. We
+    replace it by (recall 0, ``P_1``), the precision of the highest threshold, so that the step
+    curve (precision ``P_t`` held from ``R_{t-1}`` to ``R_t``, drawn with ``line_shape="vh"``)
+    has exactly the average precision as its area. A constant score is one threshold and so a
+    flat line at the positive rate."""
     y, s = _validate(labels, scores)
     precision, recall, thr = skm.precision_recall_curve(y, s, drop_intermediate=True)
-    precision, recall = precision[::-1], recall[::-1]
-    thr = np.concatenate([[np.nan], thr[::-1]])
+    # sklearn returns decreasing thresholds reversed: the last entry is its synthetic (R=0, P=1)
+    precision, recall, thr = precision[:-1][::-1], recall[:-1][::-1], thr[::-1]
+    precision = np.concatenate([[precision[0]], precision])
+    recall = np.concatenate([[0.0], recall])
+    thr = np.concatenate([[thr[0]], thr])
     keep = _thin(recall, precision, max_points)
     return pd.DataFrame({"recall": recall[keep], "precision": precision[keep], "threshold": thr[keep]})
 

@@ -12,6 +12,7 @@ split and its options, seed, device, package versions and wall time.
 from __future__ import annotations
 
 import platform
+import re
 import sys
 import time
 from dataclasses import asdict, dataclass, field
@@ -96,7 +97,9 @@ def run(dataset: Dataset | Sequence[Dataset], method: str, split: str = "unsuper
     """Score and evaluate ``method`` on the test pairs of ``split`` (see module doc).
 
     With ``workspace`` the result is stored: into the existing row ``run_id`` (the job manager
-    creates rows when runs are queued) or a new row. Raises `InputError` for impossible
+    creates rows when runs are queued) or a new row; whatever goes wrong after that (scoring,
+    evaluation, storing, a cancel) ends the row as failed or cancelled with the message, so no row
+    is ever left "running". Raises `InputError` for impossible
     combinations (unknown method or split, a supervised method on the unsupervised split, a
     dataset without ground truth) and `Cancelled` when ``should_stop()`` turned true.
     """
@@ -107,16 +110,25 @@ def run(dataset: Dataset | Sequence[Dataset], method: str, split: str = "unsuper
         raise InputError(f"{method} is supervised and the {split} split has no training pairs",
                          where="split", fix="choose edge_random, tf_disjoint, gene_disjoint or network_disjoint")
     resolved_device = _resolve_device(spec, device)
-    test = sp.test
-    own_row = workspace is not None and run_id is None
-    if own_row:
+    if workspace is not None and run_id is None:
         run_id = workspace.create_run(dataset_id=dataset_id or test_ds.fingerprint(), dataset_name=test_ds.name,
                                       method=method, split=split, seed=seed, params=asdict(params_obj),
                                       split_options=dict(sp.info.get("options", {})), device=resolved_device,
                                       status="running")
-    workdir = workspace.run_dir(run_id) if workspace is not None else None
-    if workdir is not None:
-        workdir.mkdir(parents=True, exist_ok=True)
+    try:
+        workdir = workspace.run_dir(run_id) if workspace is not None else None
+        if workdir is not None:
+            workdir.mkdir(parents=True, exist_ok=True)
+        return _score_evaluate_store(dataset, test_ds, sp, spec, params_obj, method, split, seed, progress,
+                                     should_stop, resolved_device, workspace, run_id, dataset_id, workdir)
+    except BaseException as exc:  # every way out ends the row (done, failed with the message, cancelled)
+        if workspace is not None:
+            _end_row(workspace, run_id, exc)
+        raise
+
+
+def _score_evaluate_store(dataset, test_ds, sp, spec, params_obj, method, split, seed, progress, should_stop,
+                          resolved_device, workspace, run_id, dataset_id, workdir) -> RunResult:
     history: list[dict] = []
 
     def recording_progress(done, total, message="", **fields):
@@ -124,17 +136,12 @@ def run(dataset: Dataset | Sequence[Dataset], method: str, split: str = "unsuper
             history.append(dict(fields))
         progress(done, total, message, **fields)
 
+    test = sp.test
     t0 = time.perf_counter()
-    try:
-        scores = methods.score_pairs(test_ds, test, method, params_obj, train=sp.train if sp.supervised else None,
-                                     val=sp.val if sp.supervised else None, seed=seed, progress=recording_progress,
-                                     should_stop=should_stop, device=resolved_device, workdir=workdir,
-                                     datasets=_datasets_by_name(dataset, sp))
-    except BaseException as exc:  # a row this call created must not stay "running"
-        if own_row:
-            workspace.update_run(run_id, status="cancelled" if isinstance(exc, Cancelled) else "failed",
-                                 message=str(exc), finished_at=time.time())
-        raise
+    scores = methods.score_pairs(test_ds, test, method, params_obj, train=sp.train if sp.supervised else None,
+                                 val=sp.val if sp.supervised else None, seed=seed, progress=recording_progress,
+                                 should_stop=should_stop, device=resolved_device, workdir=workdir,
+                                 datasets=_datasets_by_name(dataset, sp))
     seconds = time.perf_counter() - t0
     labels = test["label"].to_numpy()
     result = RunResult(
@@ -149,6 +156,13 @@ def run(dataset: Dataset | Sequence[Dataset], method: str, split: str = "unsuper
     if workspace is not None:
         store(workspace, result, run_id=run_id, dataset_id=dataset_id or test_ds.fingerprint())
     return result
+
+
+def _end_row(workspace, run_id: str, exc: BaseException) -> None:
+    """End the row of a call that did not finish: cancelled or failed, with the reason."""
+    status = "cancelled" if isinstance(exc, (Cancelled, KeyboardInterrupt)) else "failed"
+    message = str(exc) if isinstance(exc, (InputError, Cancelled)) else f"internal error: {type(exc).__name__}: {exc}"
+    workspace.update_run(run_id, status=status, message=message or status, finished_at=time.time())
 
 
 def _datasets_by_name(dataset, sp: Split) -> dict | None:
@@ -199,24 +213,39 @@ def evaluate_predictions(dataset: Dataset, predictions: pd.DataFrame, *, name: s
 
 
 def store(workspace, result: RunResult, *, run_id: str | None = None, dataset_id: str) -> str:
-    """Write ``result``'s artifacts, then mark its row done (a new row when ``run_id`` is None)."""
-    if run_id is None:
+    """Write ``result``'s artifacts, then mark its row done (a new row when ``run_id`` is None).
+    A row created here that cannot be completed is marked failed, never left "running"."""
+    own_row = run_id is None
+    if own_row:
         run_id = workspace.create_run(dataset_id=dataset_id, dataset_name=result.dataset_name, method=result.method,
                                       split=result.split, seed=result.seed, params=result.params,
                                       split_options=result.split_options, device=result.device, status="running")
-    frames = {"predictions": result.predictions, "roc": result.roc, "pr": result.pr}
-    if result.history is not None:
-        frames["history"] = result.history
-    workspace.save_run_artifacts(run_id, frames)
-    workspace.update_run(run_id, status="done", metrics=result.metrics.as_dict(), record=result.record(),
-                         params=result.params, device=result.device, finished_at=time.time(), message="")
+    try:
+        frames = {"predictions": result.predictions, "roc": result.roc, "pr": result.pr}
+        if result.history is not None:
+            frames["history"] = result.history
+        workspace.save_run_artifacts(run_id, frames)
+        workspace.update_run(run_id, status="done", metrics=result.metrics.as_dict(), record=result.record(),
+                             params=result.params, device=result.device, finished_at=time.time(), message="")
+    except BaseException as exc:
+        if own_row:
+            _end_row(workspace, run_id, exc)
+        raise
     result.run_id = run_id
     return run_id
 
 
 def _resolve_device(spec, device: str) -> str:
+    """The device a method runs on: "cpu" for non-torch methods; `InputError` naming the choices
+    for a device string that is not one (checked for every method, so a typo never passes)."""
+    pref = (device or "auto").strip().lower()
+    if not _DEVICE_NAME.fullmatch(pref):
+        raise InputError(f"unknown device {device!r}", where="device", fix="use one of auto, cpu, cuda, cuda:N, mps")
     if spec.family != "deep":
         return "cpu"
     from ..train.device import resolve
 
-    return str(resolve(device))
+    return str(resolve(pref))
+
+
+_DEVICE_NAME = re.compile(r"auto|cpu|mps|cuda(:\d+)?")

@@ -1,7 +1,8 @@
 """Torch device resolution: CUDA, then Apple MPS, then CPU.
 
 ``resolve("auto")`` picks the best available device; ``resolve("cpu")``/``"cuda"``/``"cuda:1"``/
-``"mps"`` pick one explicitly and raise `ValueError` with a clear message when it is not available.
+``"mps"`` pick one explicitly and raise `InputError` (a ``ValueError``) naming the choices when it
+is not available.
 ``describe(device)`` gives the text the sidebar and run records show.
 """
 
@@ -10,6 +11,8 @@ from __future__ import annotations
 import os
 
 import torch
+
+from ..data import InputError
 
 CHOICES = ("auto", "cpu", "cuda", "mps")
 
@@ -33,16 +36,19 @@ def resolve(preference: str = "auto") -> torch.device:
         return torch.device("cpu")
     if pref.startswith("cuda"):
         if not torch.cuda.is_available():
-            raise ValueError("CUDA was requested but no CUDA GPU is visible to torch; use --device cpu or auto")
+            raise InputError("CUDA was requested but no CUDA GPU is visible to torch", where="device",
+                             fix=f"use one of {', '.join(available())} or auto")
         dev = torch.device(pref)
         if dev.index is not None and dev.index >= torch.cuda.device_count():
-            raise ValueError(f"{pref} does not exist: this machine has {torch.cuda.device_count()} CUDA device(s)")
+            raise InputError(f"{pref} does not exist: this machine has {torch.cuda.device_count()} CUDA device(s)",
+                             where="device", fix=f"use one of {', '.join(available())} or auto")
         return dev
     if pref == "mps":
         if "mps" not in available():
-            raise ValueError("Apple MPS was requested but is not available; use --device cpu or auto")
+            raise InputError("Apple MPS was requested but is not available", where="device",
+                         fix=f"use one of {', '.join(available())} or auto")
         return torch.device("mps")
-    raise ValueError(f"unknown device {preference!r}; use one of {', '.join(CHOICES)} or cuda:N")
+    raise InputError(f"unknown device {preference!r}", where="device", fix=f"use one of {', '.join(CHOICES)} or cuda:N")
 
 
 def describe(device: torch.device | str | None = None) -> str:

@@ -39,14 +39,15 @@ def roc_figure(curves: Mapping[str, pd.DataFrame], aurocs: Mapping[str, float] |
 def pr_figure(curves: Mapping[str, pd.DataFrame], positive_rate: float,
               auprcs: Mapping[str, float] | None = None) -> go.Figure:
     """Precision-recall curves (``recall``, ``precision``) with the random baseline: precision
-    equal to the positive rate of the test pairs."""
+    equal to the positive rate of the test pairs. Drawn as steps (``vh``): the precision of a
+    threshold holds over the recall it adds, so the area under each line is its AUPRC."""
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=[0, 1], y=[positive_rate, positive_rate], mode="lines",
                              name=f"random (precision {positive_rate:.3g})", line=dict(color="#999", dash="dash")))
     for i, (label, pr) in enumerate(curves.items()):
         suffix = f" (AUPRC {auprcs[label]:.3f})" if auprcs and label in auprcs else ""
         fig.add_trace(go.Scatter(x=pr["recall"], y=pr["precision"], mode="lines", name=html.escape(label) + suffix,
-                                 line=dict(color=PALETTE[i % len(PALETTE)], width=2)))
+                                 line=dict(color=PALETTE[i % len(PALETTE)], width=2, shape="vh")))
     return _layout(fig, "Precision-recall", "recall", "precision")
 
 
