@@ -142,15 +142,16 @@ def test_styling_follows_the_conventions():
     assert signed[("TF1", IMG)]["color"]["color"] == SIGN_COLOURS[0]
 
 
-def test_physics_off_places_nodes_deterministically():
+def test_physics_off_freezes_the_layout_once_stabilised():
     view = make_view()
-    page = network_html(view, physics=False)
-    assert '"physics": {"enabled": false' in page
-    nodes = embedded(page, "nodes")
-    assert all(isinstance(n["x"], float) and isinstance(n["y"], float) for n in nodes)
-    assert embedded(network_html(view, physics=False), "nodes") == nodes
-    assert all("x" not in n for n in embedded(network_html(view, physics=True), "nodes"))
-    assert '"physics": {"enabled": true' in network_html(view, physics=True)
+    on, off = network_html(view, physics=True), network_html(view, physics=False)
+    freeze = "network.setOptions({physics: {enabled: false}})"
+    assert freeze in off and freeze not in on
+    # both lay the graph out the same way (seeded) before drawing
+    for page in (on, off):
+        assert '"layout": {"randomSeed": 7, "improvedLayout": false}' in page
+        assert '"stabilization": {"enabled": true, "iterations": 150' in page
+    assert embedded(on, "nodes") == embedded(off, "nodes")
 
 
 def test_empty_view_says_so_and_height_is_passed():

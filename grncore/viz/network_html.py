@@ -11,7 +11,7 @@ GRNsight and Cytoscape styles do:
   interaction) orange, missed (a known edge ranked below the cut) grey and dashed; or by sign:
   activation red, repression blue, unknown grey. Either way a repression edge ends in a bar
   (vis-network ``arrows.to.type = "bar"``) and every other edge in an arrow.
-- A legend (static HTML, no data) sits in the top-left corner; the title, if any, is escaped.
+- A legend (static HTML, no data) runs below the drawing; the title, if any, is escaped.
 
 Offline and safe with any gene name:
 - ``cdn_resources="in_line"`` inlines vis-network; the bootstrap ``<link>``/``<script>`` that
@@ -23,12 +23,14 @@ Offline and safe with any gene name:
   string tooltip with ``innerText``, so titles are plain text. pyvis's own switch to an
   ``innerHTML`` popup (taken when a node title contains ``href``) is never taken: the template is
   rendered here with ``tooltip_link=False``.
-- With ``physics=False`` node positions come from a seeded `networkx.spring_layout` (the same
-  picture every time, drawn at once); with ``physics=True`` vis-network lays the graph out live
-  (forceAtlas2, 150 stabilisation iterations) and nodes can be dragged.
+- vis-network lays the graph out (forceAtlas2, 150 stabilisation iterations, a fixed random seed)
+  before the first drawing; with ``physics=True`` the simulation then keeps running (dragged nodes
+  pull their neighbours), with ``physics=False`` it stops once stabilised and nodes stay where
+  they are put.
 
 The ``<body>`` carries ``data-nodes`` / ``data-edges`` and ``#mynetwork`` gets ``data-drawn="1"``
-after vis-network's first ``afterDrawing`` event (what browser tests and the speed bench wait on).
+after vis-network's first ``afterDrawing`` event, with ``data-drawn-ms`` the milliseconds from the start
+of the page (what browser tests and the speed bench wait on).
 """
 
 from __future__ import annotations
@@ -45,6 +47,20 @@ SIGN_COLOURS = {1: "#d62728", -1: "#1f77b4", 0: "#7f7f7f"}
 TF_COLOUR = {"background": "#b07cc6", "border": "#6c3483"}
 GENE_COLOUR = {"background": "#97c2fc", "border": "#2b7ce9"}
 COLOR_BY = ("status", "sign")
+# vis-network options. improvedLayout (Kamada-Kawai seeding, with clustering above 100 nodes) is
+# off: on 500 BEELINE edges it doubled the time to the first drawing and forceAtlas2 alone lays the
+# graph out as well. The random seed makes the layout the same every time.
+OPTIONS = {
+    "nodes": {"font": {"size": 14, "face": "sans-serif", "strokeWidth": 3, "strokeColor": "#ffffff"},
+              "borderWidth": 1.5},
+    "edges": {"smooth": {"enabled": True, "type": "curvedCW", "roundness": 0.12},
+              "arrowStrikethrough": False, "selectionWidth": 2},
+    "interaction": {"hover": True, "tooltipDelay": 120, "hideEdgesOnDrag": True, "multiselect": True},
+    "layout": {"randomSeed": 7, "improvedLayout": False},
+    "physics": {"enabled": True, "solver": "forceAtlas2Based",
+                "forceAtlas2Based": {"gravitationalConstant": -60, "springLength": 90, "avoidOverlap": 0.3},
+                "stabilization": {"enabled": True, "iterations": 150, "fit": True}},
+}
 
 _EXTERNAL = re.compile(r"""(?:\b(?:src|href|action|poster|data)\s*=\s*["']?\s*|@import\s+(?:url\()?\s*["']?|url\(\s*["']?)"""
                        r"""((?:https?:)?//[^"'\s)>]+)""", re.IGNORECASE)
@@ -69,15 +85,12 @@ def network_html(view, *, physics: bool = True, height: str = "720px", title: st
         raise ValueError(f"color_by must be one of {COLOR_BY}, not {color_by!r}")
     edges, nodes = view.edges, view.nodes
     net = Network(height=height, width="100%", directed=True, cdn_resources="in_line", heading="")
-    positions = _layout(nodes["gene"], edges) if not physics else {}
     for node in nodes.itertuples(index=False):
         gene, degree = str(node.gene), int(node.degree)
         kind = "transcription factor" if node.is_tf else "gene"
-        extra = {"x": positions[gene][0], "y": positions[gene][1]} if positions else {}
         net.add_node(gene, label=gene, shape="diamond" if node.is_tf else "dot",
                      color=dict(TF_COLOUR if node.is_tf else GENE_COLOUR), size=10 + 4 * math.sqrt(degree),
-                     title=f"{gene}\n{kind}\n{int(node.out_degree)} targets, {int(node.in_degree)} regulators in this view",
-                     **extra)
+                     title=f"{gene}\n{kind}\n{int(node.out_degree)} targets, {int(node.in_degree)} regulators in this view")
     widths = _widths(edges["score"].to_numpy(dtype=float))
     signs = edges["sign"].to_numpy() if "sign" in edges else np.zeros(len(edges), dtype=np.int8)
     trained = edges["trained"].to_numpy() if "trained" in edges else np.zeros(len(edges), dtype=np.int8)
@@ -91,20 +104,24 @@ def network_html(view, *, physics: bool = True, height: str = "720px", title: st
                      arrows={"to": {"enabled": True, "type": "bar" if sign == -1 else "arrow", "scaleFactor": 0.7}},
                      title=f"{e.regulator} \u2192 {e.target}\nscore {e.score:.4g} \u00b7 rank {int(e.rank):,}\n"
                            f"{e.status} \u00b7 {effect}{note}")
-    net.options = _options(physics)
-    page = _render(net, physics)
+    net.options = OPTIONS
+    page = _render(net)
     page = _OLD_LINKS.sub("", _EMPTY_HEADING.sub("", _BOOTSTRAP.sub("", page)))
     left = external_references(page)
     if left:
         raise RuntimeError(f"the network HTML still references {left[:3]}; pyvis's template changed")
     body = (f'<body data-nodes="{len(nodes)}" data-edges="{len(edges)}" style="margin:0;font-family:sans-serif">'
             + (f'<div class="grn-title">{html.escape(title)}</div>' if title else "")
-            + _legend(color_by, bool((signs != 0).any()))
             + ("" if len(edges) else '<div class="grn-empty">No edge matches these filters.</div>'))
     page = page.replace("<body>", body, 1)
     hook = ('<script>network.once("afterDrawing", function () {'
-            'document.getElementById("mynetwork").setAttribute("data-drawn", "1"); });</script>')
-    return page.replace("</body>", hook + "</body>", 1).replace("</head>", _STYLE + "</head>", 1)
+            'var c = document.getElementById("mynetwork"); c.setAttribute("data-drawn-ms", Math.round(performance.now()));'
+            'c.setAttribute("data-drawn", "1"); });'
+            + ("" if physics else 'network.once("stabilizationIterationsDone", function () {'
+                                  'network.setOptions({physics: {enabled: false}}); });')
+            + "</script>")
+    legend = _legend(color_by, bool((signs != 0).any()))
+    return page.replace("</body>", legend + hook + "</body>", 1).replace("</head>", _STYLE + "</head>", 1)
 
 
 def _widths(scores: np.ndarray) -> np.ndarray:
@@ -117,40 +134,13 @@ def _widths(scores: np.ndarray) -> np.ndarray:
     return 1.0 + 5.0 * (np.nan_to_num(scores, nan=lo) - lo) / (hi - lo)
 
 
-def _layout(genes: pd.Series, edges: pd.DataFrame) -> dict[str, tuple[float, float]]:
-    """Seeded Fruchterman-Reingold positions (networkx) scaled to about 60 px per node."""
-    import networkx as nx
-
-    g = nx.Graph()
-    g.add_nodes_from(map(str, genes))
-    g.add_edges_from(zip(edges["regulator"].astype(str), edges["target"].astype(str)))
-    if g.number_of_nodes() == 0:
-        return {}
-    scale = 60.0 * math.sqrt(g.number_of_nodes())
-    pos = nx.spring_layout(g, seed=0, scale=scale)
-    return {n: (float(x), float(y)) for n, (x, y) in pos.items()}
-
-
-def _options(physics: bool) -> dict:
-    return {
-        "nodes": {"font": {"size": 14, "face": "sans-serif", "strokeWidth": 3, "strokeColor": "#ffffff"},
-                  "borderWidth": 1.5},
-        "edges": {"smooth": {"enabled": True, "type": "curvedCW", "roundness": 0.12},
-                  "arrowStrikethrough": False, "selectionWidth": 2},
-        "interaction": {"hover": True, "tooltipDelay": 120, "hideEdgesOnDrag": True, "multiselect": True},
-        "physics": {"enabled": physics, "solver": "forceAtlas2Based",
-                    "forceAtlas2Based": {"gravitationalConstant": -60, "springLength": 90, "avoidOverlap": 0.3},
-                    "stabilization": {"enabled": True, "iterations": 150, "fit": True}},
-    }
-
-
-def _render(net, physics: bool) -> str:
+def _render(net) -> str:
     """pyvis's template rendered as `Network.generate_html` does, except that ``tooltip_link``
     (an ``innerHTML`` popup) and the menus stay off whatever the titles contain."""
     nodes, edges, _, height, width, options = net.get_network_data()
     template = net.templateEnv.get_template(net.path)
     return template.render(height=height, width=width, nodes=nodes, edges=edges, heading="", options=options,
-                           physics_enabled=physics, use_DOT=False, dot_lang="", widget=False, bgcolor=net.bgcolor,
+                           physics_enabled=True, use_DOT=False, dot_lang="", widget=False, bgcolor=net.bgcolor,
                            conf=False, tooltip_link=False, neighborhood_highlight=False, select_menu=False,
                            filter_menu=False, notebook=False, cdn_resources="in_line")
 
@@ -158,11 +148,8 @@ def _render(net, physics: bool) -> str:
 _STYLE = """<style>
 .grn-title{font-size:15px;font-weight:600;padding:4px 8px}
 .grn-empty{position:absolute;top:45%;width:100%;text-align:center;color:#666;z-index:2}
-.grn-legend{position:absolute;top:8px;left:8px;z-index:3;background:rgba(255,255,255,.92);border:1px solid #ddd;
-  border-radius:6px;padding:6px 9px;font-size:12px;line-height:18px;color:#222;pointer-events:none}
-.grn-title+.grn-legend{top:36px}
-.grn-legend svg{vertical-align:middle;margin-right:5px}
-.grn-legend .sep{border-top:1px solid #eee;margin:3px 0}
+.grn-legend{clear:both;display:flex;flex-wrap:wrap;gap:2px 16px;padding:6px 4px;font-size:12px;line-height:18px;color:#222}
+.grn-legend svg{vertical-align:middle;margin-right:4px}
 </style>"""
 
 
@@ -179,8 +166,7 @@ def _legend(color_by: str, has_signs: bool) -> str:
           'stroke="{border}"/></svg>').format(**TF_COLOUR)
     gene = '<svg width="16" height="16"><circle cx="8" cy="8" r="6" fill="{background}" stroke="{border}"/></svg>'.format(
         **GENE_COLOUR)
-    sep = '<div class="sep"></div>'
-    rows = [f"{tf}transcription factor", f"{gene}gene", sep]
+    rows = [f"{tf}transcription factor", f"{gene}gene"]
     if color_by == "status":
         rows += [f"{_line(STATUS_COLOURS['true positive'])}true positive (known edge)",
                  f"{_line(STATUS_COLOURS['false positive'])}false positive (candidate novel)",
@@ -190,5 +176,5 @@ def _legend(color_by: str, has_signs: bool) -> str:
     else:
         rows += [f"{_line(SIGN_COLOURS[1])}activation", f"{_line(SIGN_COLOURS[-1], end='bar')}repression",
                  f"{_line(SIGN_COLOURS[0])}sign unknown", f"{_line(SIGN_COLOURS[0], dashed=True)}missed (below the cut)"]
-    rows += [sep, "width: score \u00b7 size: degree"]
-    return '<div class="grn-legend">' + "".join(r if r == sep else f"<div>{r}</div>" for r in rows) + "</div>"
+    rows += ["width: score \u00b7 size: degree"]
+    return '<div class="grn-legend">' + "".join(f"<span>{r}</span>" for r in rows) + "</div>"
