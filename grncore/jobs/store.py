@@ -4,7 +4,7 @@ Layout of a workspace directory (``GRN_WORKSPACE``, default ``~/.grn-workbench``
 
     workspace.sqlite          datasets, runs, metrics, annotations, caches (WAL mode)
     datasets/<id>/            expression.parquet, samples.parquet, network.parquet, meta.json
-    uploads/                  files users uploaded, kept so that nothing is lost
+    uploads/                  files being read right now (staged, removed once read)
     runs/<id>/                run artifacts (predictions, curves, checkpoints)
 
 The schema is versioned: `MIGRATIONS` is the one place that changes it; `Workspace` applies the
@@ -352,14 +352,29 @@ class Workspace:
         return pd.read_parquet(path)
 
     # ------------------------------------------------------------------ uploads
-    def keep_upload(self, filename: str, data: bytes) -> Path:
-        """Write an uploaded file under ``uploads/`` (a fresh folder per upload, original name
-        made safe) and return its path. Readers then see a real file with its real name."""
+    @contextmanager
+    def staged_uploads(self, files: dict[str, object]) -> Iterator[dict[str, Path | None]]:
+        """Copy uploaded files (name -> file-like with ``.name``, or None) into a fresh folder under
+        ``uploads/`` and yield name -> path, so readers see real files with their real names
+        (made safe); the folder is removed when the block ends. What a dataset needs is stored
+        by `save_dataset`; the uploaded bytes are not kept. Files are copied in 1 MiB chunks, so
+        no second whole copy of an upload is made in memory."""
         folder = self.root / "uploads" / f"{time.strftime('%Y%m%d-%H%M%S')}-{os.urandom(4).hex()}"
-        folder.mkdir(parents=True)
-        path = folder / _safe(Path(filename).name or "upload")
-        path.write_bytes(data)
-        return path
+        try:
+            paths: dict[str, Path | None] = {}
+            for role, f in files.items():
+                if f is None:
+                    paths[role] = None
+                    continue
+                (folder / _safe(role)).mkdir(parents=True)
+                paths[role] = path = folder / _safe(role) / _safe(Path(getattr(f, "name", "") or "upload").name)
+                if hasattr(f, "seek"):
+                    f.seek(0)
+                with open(path, "wb") as out:
+                    shutil.copyfileobj(f, out, 1 << 20)
+            yield paths
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _run_row(row: sqlite3.Row) -> RunRow:
