@@ -3,8 +3,11 @@
 `JobManager` owns worker threads that take queued runs and call `grncore.bench.run`. Workers never
 touch the UI: they write progress into a thread-safe in-memory `JobState` (what pages poll every
 second) and, at most once a second, into the run's database row (what a restarted server or
-another process sees). When a manager starts it marks runs left queued or running by an earlier
-server as "interrupted": nothing half-finished is ever shown as complete.
+another process sees). Rows are owned by the process that queued them, which keeps their heartbeat
+fresh (`grncore.jobs.store`). When a manager starts it marks as "interrupted" the runs left queued
+or running by a process that is gone (an earlier server, a killed CLI) or silent, and leaves the
+live runs of other processes on the same workspace alone: nothing half-finished is ever shown as
+complete, and no live run is shown as dead.
 
 Methods parallelise inside a run (per-target process pools, torch threads), so the default limit
 is one run at a time; queued runs wait their turn.
@@ -64,7 +67,7 @@ class JobManager:
 
     def __init__(self, workspace: Workspace, max_concurrent: int = 1):
         self.workspace = workspace
-        self.interrupted_at_start = workspace.mark_unfinished_interrupted()
+        self.interrupted_at_start = workspace.interrupt_orphaned_runs()
         self._queue: queue.Queue[str] = queue.Queue()
         self._states: dict[str, JobState] = {}
         self._lock = threading.Lock()
