@@ -16,6 +16,7 @@ from grncore.jobs import Workspace, store
 from grncore.jobs.manager import JobManager
 
 ROOT = Path(__file__).resolve().parents[1]
+needs_proc = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="process start times from /proc (Linux)")
 
 # Process 1: a server with one long genie3 run (10000 trees per target, one core), until killed.
 OWNER = """
@@ -97,6 +98,7 @@ def _row(ws, **owner):
     return rid
 
 
+@needs_proc
 def test_only_runs_whose_owner_is_gone_or_silent_are_interrupted(tmp_path):
     ws = Workspace(tmp_path)
     now = time.time()
@@ -129,8 +131,12 @@ def test_a_shorter_limit_interrupts_a_silent_host_sooner(tmp_path):
     assert ws.interrupt_orphaned_runs(stale_after=60) == 0
     assert ws.interrupt_orphaned_runs(stale_after=5) == 1
     assert ws.get_run(rid).message.endswith("for 10 s (the limit is 5 s)")
+    silent = _row(ws, owner_host="other-host", owner_pid=7, heartbeat_at=None)
+    assert ws.interrupt_orphaned_runs() == 1
+    assert ws.get_run(silent).message == "interrupted: its process (pid 7 on other-host) never wrote a heartbeat"
 
 
+@needs_proc
 def test_liveness_tells_a_reused_pid_and_a_zombie_from_the_owner():
     me = _proc.current()
     assert _proc.alive(me.pid, me.started)

@@ -101,9 +101,9 @@ class JobManager:
             return
         state.cancel.set()
         if state.status == "queued":
-            state.status = "cancelled"
             self.workspace.update_run(run_id, status="cancelled", message="cancelled before it started",
                                       finished_at=time.time())
+            state.status = "cancelled"
 
     def state(self, run_id: str) -> dict | None:
         """Live progress of a run this manager knows, else None (then read the database row)."""
@@ -180,10 +180,12 @@ class JobManager:
             self._finish(state, "failed", f"internal error: {type(exc).__name__}: {exc} (traceback in {folder / 'error.log'})")
         else:
             state.done = state.total = max(state.total, 1)
+            self.workspace.update_run(run_id, progress={**state.snapshot(), "status": "done"})
             state.status = "done"
-            self.workspace.update_run(run_id, progress=state.snapshot())
 
     def _finish(self, state: JobState, status: str, message: str) -> None:
-        state.status, state.message = status, message
+        """End a run: the row first, then the live state, so whoever sees the final status in
+        memory (`wait`, a page) finds it in the database too."""
         self.workspace.update_run(state.run_id, status=status, message=message, finished_at=time.time(),
-                                  progress=state.snapshot())
+                                  progress={**state.snapshot(), "status": status, "message": message})
+        state.status, state.message = status, message

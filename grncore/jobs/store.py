@@ -411,7 +411,9 @@ def _orphan_reason(row: sqlite3.Row, me: _proc.ProcessId, now: float, stale_afte
         if (pid, started) == (me.pid, me.started) or _proc.alive(pid, started):
             return None
         return f"its process (pid {pid} on {host}) is gone"
-    age = now - (row["heartbeat_at"] or 0.0)
+    if row["heartbeat_at"] is None:
+        return f"its process (pid {pid} on {host}) never wrote a heartbeat"
+    age = now - row["heartbeat_at"]
     if age <= stale_after:
         return None
     return (f"no heartbeat from its process (pid {pid} on {host}) for {age:.0f} s "
