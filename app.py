@@ -7,7 +7,7 @@ import streamlit as st
 
 from pages import _ui
 
-st.set_page_config(page_title="GRN Workbench", page_icon=":material/hub:", layout="wide")
+st.set_page_config(page_title="GRN Workbench", page_icon=_ui.page_icon(), layout="wide")
 
 PAGES = [
     st.Page("pages/data.py", title="Data", icon=":material/table_view:", default=True),

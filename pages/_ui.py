@@ -90,6 +90,32 @@ def active_dataset() -> tuple[str, Dataset]:
     return ds_id, load_dataset(ds_id)
 
 
+@st.cache_resource(show_spinner=False)
+def page_icon():
+    """The tab icon, drawn here: a small network (hub and spokes) in the theme colour. Streamlit
+    turns a ``:material/...:`` or emoji page icon into a font-CDN or emoji-CDN URL, and the app
+    makes no request outside its own server."""
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGBA", (64, 64), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(img)
+    hub, spokes = (32, 32), [(10, 12), (54, 10), (56, 46), (12, 54), (34, 58)]
+    for x, y in spokes:
+        draw.line([hub, (x, y)], fill="#2a6f97", width=4)
+    for x, y in spokes:
+        draw.ellipse([x - 6, y - 6, x + 6, y + 6], fill="#61a5c2")
+    draw.ellipse([hub[0] - 10, hub[1] - 10, hub[0] + 10, hub[1] + 10], fill="#2a6f97")
+    return img
+
+
+def without_folders(text: str, folders) -> str:
+    """``text`` (a dataset's provenance) with the server's folders taken out, so that a shared lab
+    server shows uploaded file names and paths relative to its data folder, never its file system."""
+    for folder in folders:
+        text = text.replace(f"{folder}{os.sep}", "")
+    return text
+
+
 def data_dir() -> str | None:
     """The server-side data folder named by ``GRN_DATA_DIR`` (set by a lab's admin), if any."""
     path = os.environ.get("GRN_DATA_DIR")
@@ -120,7 +146,8 @@ def sidebar() -> None:
         choice = st.selectbox("Compute device", _device_choices(), key="device",
                               help="Where torch models train: auto picks CUDA, then Apple MPS, then CPU.")
         st.caption(f"Using: {md(_device_text(choice))}")
-        st.caption(f"Workspace: `{workspace().root}`")
+        ws = workspace()
+        st.caption(f"Workspace: {len(ws.list_datasets())} dataset(s) · {len(ws.list_runs())} run(s)")
 
 
 @st.cache_resource(show_spinner=False)

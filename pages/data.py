@@ -25,7 +25,7 @@ ORIENTATIONS = {"Detect": "auto", "Genes are rows": "genes_rows", "Genes are col
 ws = _ui.workspace()
 st.title("Data")
 st.caption("Load expression data with its ground-truth network, or start from a simulated dataset "
-           "with known truth. Everything you load is kept in the workspace.")
+           "with known truth. A loaded dataset is stored in the workspace; the uploaded files are not kept.")
 
 sources = ["Simulated", "Upload files", "Saved datasets"]
 if _ui.data_dir():
@@ -77,14 +77,13 @@ elif source == "Upload files":
         if expr_file is None:
             st.error("Choose an expression file first.")
         else:
-            paths = {role: (ws.keep_upload(f.name, f.getvalue()) if f is not None else None)
-                     for role, f in (("expression", expr_file), ("network", net_file),
-                                     ("tfs", tf_file), ("metadata", meta_file))}
+            files = {"expression": expr_file, "network": net_file, "tfs": tf_file, "metadata": meta_file}
             try:
-                with st.spinner("Reading and validating..."):
+                with st.spinner("Reading and validating..."), ws.staged_uploads(files) as paths:
                     ds = load(paths["expression"], network=paths["network"], tfs=paths["tfs"],
                               metadata=paths["metadata"], format=fmt, orientation=ORIENTATIONS[orient],
                               name=name.strip() or Path(expr_file.name).name)
+                    ds = ds.replace(source=_ui.without_folders(ds.source, [p.parent for p in paths.values() if p]))
             except InputError as exc:
                 st.error(_ui.md(exc), icon=":material/error:")
             else:
@@ -118,6 +117,7 @@ elif source == "Server folder":
             try:
                 with st.spinner("Reading and validating..."):
                     ds = load(pick, name=str(pick.relative_to(root)))
+                    ds = ds.replace(source=_ui.without_folders(ds.source, [root]))
             except InputError as exc:
                 st.error(_ui.md(exc), icon=":material/error:")
             else:

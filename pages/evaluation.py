@@ -81,9 +81,9 @@ with st.expander("Evaluate predictions from another tool"):
                "(its split, seed and split options).")
     up = st.file_uploader("Predicted network", type=["csv", "tsv", "txt", "gz"], key="ext_predictions")
     if st.button("Evaluate", disabled=up is None):
-        path = ws.keep_upload(up.name, up.getvalue())
         try:
-            pred = read_predictions(path)
+            with ws.staged_uploads({"predictions": up}) as paths:
+                pred = read_predictions(paths["predictions"])
             result = evaluate_predictions(ds, pred, name=Path(up.name).stem, split=key[0], seed=key[1],
                                           split_options=json.loads(key[2]), workspace=ws, dataset_id=ds_id)
         except InputError as exc:

@@ -84,6 +84,20 @@ def test_good_upload_becomes_the_active_dataset():
     assert len(Workspace().list_datasets()) == 2
 
 
+def test_an_upload_shows_file_names_not_server_paths_and_is_not_kept():
+    ds = simulate.single_cell(n_genes=20, n_cells=60, seed=3)
+    net = ds.network.rename(columns={"regulator": "Gene1", "target": "Gene2"})[["Gene1", "Gene2"]].to_csv(index=False)
+    at = upload_and_load(run_app(), expression=("ExpressionData.csv", ds.expression.to_csv().encode()),
+                         network=("refNetwork.csv", net.encode()))
+    ws = Workspace()
+    shown = " ".join(c.value for c in at.caption) + " ".join(c.value for c in at.sidebar.caption)
+    assert "ExpressionData" in shown and "refNetwork" in shown  # provenance names the uploaded files ...
+    assert str(ws.root) not in shown.replace("\\", "") and "uploads" not in shown  # ... and no server path
+    assert list((ws.root / "uploads").iterdir()) == []  # the stored dataset is what is kept
+    (record,) = [r for r in ws.list_datasets() if "ExpressionData" in r.name]
+    assert ws.load_dataset(record.id).n_genes == 20
+
+
 def test_html_in_gene_names_is_shown_as_text():
     expr = b"gene,c1,c2,c3\n<script>alert(1)</script>,1,2,3\nG2,2,1,0\nG3,5,1,2\n"
     net = b"Gene1,Gene2\n<script>alert(1)</script>,G2\n<b>bold</b>,G3\n"

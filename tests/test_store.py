@@ -86,12 +86,21 @@ def test_newer_schema_is_refused_with_a_clear_message(tmp_path):
         Workspace(tmp_path)
 
 
-def test_uploads_are_kept_with_safe_names(tmp_path):
+def test_uploads_are_staged_with_safe_names_and_removed_once_read(tmp_path):
+    import io
+
     ws = Workspace(tmp_path)
-    path = ws.keep_upload("../../etc/passwd <x>.csv", b"data")
-    assert path.read_bytes() == b"data"
-    assert path.is_relative_to(ws.root / "uploads")
-    assert path.name == "passwd_x_.csv"
+    upload = io.BytesIO(b"data" * 1000)
+    upload.name = "../../etc/passwd <x>.csv"
+    with ws.staged_uploads({"expression": upload, "network": None}) as paths:
+        path = paths["expression"]
+        assert path.read_bytes() == b"data" * 1000
+        assert path.is_relative_to(ws.root / "uploads") and path.name == "passwd_x_.csv"
+        assert paths["network"] is None
+    assert not path.exists() and list((ws.root / "uploads").iterdir()) == []
+    with pytest.raises(RuntimeError), ws.staged_uploads({"expression": upload}) as paths:
+        raise RuntimeError("the reader failed")
+    assert list((ws.root / "uploads").iterdir()) == []  # removed on failure too
 
 
 def test_settings(tmp_path):
