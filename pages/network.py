@@ -48,7 +48,7 @@ def _pred(root: str, run_id: str):
 def _network(root: str, run_ids: tuple[str, ...], how: str | None):
     """The pred frame of one run (``how`` None) or the consensus of several, and what the widgets
     need from it (computed once, not on every rerun)."""
-    pred = _pred(root, run_ids[0]) if how is None else consensus.consensus([_pred(root, r) for r in run_ids], how=how)
+    pred = _pred(root, run_ids[0]) if how is None else consensus([_pred(root, r) for r in run_ids], how=how)
     facts = {"genes": sorted(set(pred["regulator"]).union(pred["target"])),
              "scores": np.sort(pred["score"].to_numpy())[::-1],
              "has_truth": bool(pred["known"].any()), "trained": int(pred["trained"].sum()),
