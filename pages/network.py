@@ -118,7 +118,7 @@ else:
 # ---------------------------------------------------------------- graph and tables
 g, side = st.columns([3, 2])
 with g:
-    st.iframe(network_html(view, physics=physics, height="660px", color_by=color_by), height=720)
+    st.iframe(network_html(view, physics=physics, height="660px", color_by=color_by), height="content")
 with side:
     t_edges, t_hubs, t_gene = st.tabs(["Edges", "Hubs", "Selected gene"])
     columns = [c for c in ("regulator", "target", "score", "rank", "status", "sign", "known", "trained")

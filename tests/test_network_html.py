@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pandas as pd
 import pytest
 
-from grncore.viz.network_html import SIGN_COLOURS, STATUS_COLOURS, external_references, network_html
+from grncore.viz.network_html import CENTER_BORDER, SIGN_COLOURS, STATUS_COLOURS, external_references, network_html
 
 IMG = "<img src=x onerror=alert(1)>"
 SCRIPT = "</script><script>alert(1)</script>"
@@ -24,6 +24,7 @@ class FakeView:
     n_candidates: int = 0
     truncated: bool = False
     message: str = ""
+    center: str | None = None
 
 
 def make_view() -> FakeView:
@@ -135,6 +136,11 @@ def test_styling_follows_the_conventions():
     for label in ("transcription factor", "true positive (known edge)", "false positive (candidate novel)",
                   "missed (known, below the cut)", "repression"):
         assert label in page
+    assert "borderWidth" not in nodes["TF1"]
+    view.center = IMG
+    centred = {n["id"]: n for n in embedded(network_html(view), "nodes")}
+    assert centred[IMG]["borderWidth"] == 5 and centred[IMG]["color"]["border"] == CENTER_BORDER
+    assert "borderWidth" not in centred["TF1"]
     # colour by sign: activation red, repression blue, unknown grey
     signed = {(e["from"], e["to"]): e for e in embedded(network_html(view, color_by="sign"), "edges")}
     assert signed[("TF1", "G1")]["color"]["color"] == SIGN_COLOURS[1]

@@ -5,7 +5,8 @@ rank, known, trained, sign, status; ``nodes``: gene, is_tf, degree, in_degree, o
 GRNsight and Cytoscape styles do:
 
 - TFs are purple diamonds, other genes blue dots; node size grows with the degree in the view
-  (radius ``10 + 4 * sqrt(degree)``).
+  (radius ``10 + 4 * sqrt(degree)``); the gene the view is centred on (``view.center``) has a
+  thick amber border and a larger label.
 - Edge width is linear in the score over the view's score range (1 to 6 px).
 - Edge colour by status (default): true positive green, false positive (a candidate novel
   interaction) orange, missed (a known edge ranked below the cut) grey and dashed; or by sign:
@@ -46,6 +47,7 @@ STATUS_COLOURS = {"true positive": "#2ca02c", "false positive": "#ff7f0e", "miss
 SIGN_COLOURS = {1: "#d62728", -1: "#1f77b4", 0: "#7f7f7f"}
 TF_COLOUR = {"background": "#b07cc6", "border": "#6c3483"}
 GENE_COLOUR = {"background": "#97c2fc", "border": "#2b7ce9"}
+CENTER_BORDER = "#e6a700"
 COLOR_BY = ("status", "sign")
 # vis-network options. improvedLayout (Kamada-Kawai seeding, with clustering above 100 nodes) is
 # off: on 500 BEELINE edges it doubled the time to the first drawing and forceAtlas2 alone lays the
@@ -85,12 +87,19 @@ def network_html(view, *, physics: bool = True, height: str = "720px", title: st
         raise ValueError(f"color_by must be one of {COLOR_BY}, not {color_by!r}")
     edges, nodes = view.edges, view.nodes
     net = Network(height=height, width="100%", directed=True, cdn_resources="in_line", heading="")
+    center = getattr(view, "center", None)
     for node in nodes.itertuples(index=False):
         gene, degree = str(node.gene), int(node.degree)
         kind = "transcription factor" if node.is_tf else "gene"
-        net.add_node(gene, label=gene, shape="diamond" if node.is_tf else "dot",
-                     color=dict(TF_COLOUR if node.is_tf else GENE_COLOUR), size=10 + 4 * math.sqrt(degree),
-                     title=f"{gene}\n{kind}\n{int(node.out_degree)} targets, {int(node.in_degree)} regulators in this view")
+        colour = dict(TF_COLOUR if node.is_tf else GENE_COLOUR)
+        mark = {}
+        if gene == center:
+            colour["border"] = CENTER_BORDER
+            mark = {"borderWidth": 5, "font": {"size": 20}}
+        net.add_node(gene, label=gene, shape="diamond" if node.is_tf else "dot", color=colour,
+                     size=10 + 4 * math.sqrt(degree),
+                     title=f"{gene}\n{kind}\n{int(node.out_degree)} targets, {int(node.in_degree)} regulators in this view",
+                     **mark)
     widths = _widths(edges["score"].to_numpy(dtype=float))
     signs = edges["sign"].to_numpy() if "sign" in edges else np.zeros(len(edges), dtype=np.int8)
     trained = edges["trained"].to_numpy() if "trained" in edges else np.zeros(len(edges), dtype=np.int8)
