@@ -56,6 +56,14 @@ def _network(root: str, run_ids: tuple[str, ...], how: str | None):
     return pred, facts
 
 
+@st.cache_data(show_spinner=False, max_entries=16)
+def _overlap_curve(root: str, run_a: str, run_b: str):
+    """Jaccard of the two runs' top-k sets at 40 k's spaced evenly on a log scale up to the smaller run."""
+    pa, pb = _pred(root, run_a), _pred(root, run_b)
+    n_max = min(len(pa), len(pb))
+    return compare.overlap_curve(pa, pb, np.unique(np.geomspace(1, n_max, num=min(40, n_max)).astype(int)))
+
+
 root = str(ws.root)
 mode = st.radio("Network of", ["one run", "a consensus of runs"], horizontal=True, key="net_mode")
 if mode == "one run":
@@ -139,12 +147,13 @@ with side:
         t_gene.caption("Regulators")
         t_gene.dataframe(regulators, hide_index=True, key="net_gene_regulators")
 
-with st.expander("Score distribution"):
+scores_box = st.expander("Score distribution", key="net_hist_open", on_change="rerun")
+if scores_box.open:  # built only when shown: every k change reruns the page
     drawn = view.edges.loc[view.edges["status"] != "missed", "score"]
     cut_score = threshold if threshold is not None else (float(drawn.min()) if len(drawn) else None)
-    st.plotly_chart(score_histogram(pred, cut=cut_score), key="net_hist", config=PLOT_CONFIG)
+    scores_box.plotly_chart(score_histogram(pred, cut=cut_score), key="net_hist", config=PLOT_CONFIG)
     if facts["trained"]:
-        st.caption("In-sample: the known edges were training pairs.")
+        scores_box.caption("In-sample: the known edges were training pairs.")
 
 # ---------------------------------------------------------------- exports
 st.subheader("Export the view")
@@ -169,8 +178,7 @@ result = compare.overlap(pa, pb, k)
 m1, m2 = st.columns(2)
 m1.metric(f"Jaccard of the top {k:,}", f"{result['jaccard']:.3f}")
 m2.metric("Shared edges", f"{result['shared']:,}")
-ks = np.unique(np.geomspace(1, n_max, num=min(40, n_max)).astype(int))
-st.plotly_chart(overlap_figure(compare.overlap_curve(pa, pb, ks), label(run_a), label(run_b), k_marked=k),
+st.plotly_chart(overlap_figure(_overlap_curve(root, run_a, run_b), label(run_a), label(run_b), k_marked=k),
                 key="net_overlap", config=PLOT_CONFIG)
 o1, o2 = st.columns(2)
 o1.caption(f"Only in A ({len(result['only_a']):,})")

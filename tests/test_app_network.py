@@ -2,9 +2,11 @@
 in the test's workspace, then the page's view, tables, comparison and downloads are checked
 against the predicted network computed here."""
 
+import base64
 import io
 import json
 
+import numpy as np
 import pandas as pd
 from scipy.stats import rankdata
 from streamlit.testing.v1 import AppTest
@@ -32,6 +34,13 @@ def open_network() -> AppTest:
     at.switch_page("pages/network.py").run()
     assert not at.exception, at.exception
     return at
+
+
+def plotly_array(value) -> np.ndarray:
+    """A trace array of a plotly figure's JSON (plain list or plotly's base64 typed array)."""
+    if isinstance(value, dict):
+        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
+    return np.asarray(value)
 
 
 def tab(at: AppTest, label: str):
@@ -178,7 +187,17 @@ def test_compare_two_runs_and_their_consensus():
     assert metrics["Jaccard of the top 100"] == f"{jaccard:.3f}" and metrics["Shared edges"] == f"{len(ta & tb):,}"
     only = [d.value for d in at.dataframe if "regulator" in d.value and len(d.value) == 100 - len(ta & tb)]
     assert len(only) == 2
-    assert len(at.get("plotly_chart")) == 2  # score distribution, overlap vs k
+    charts = at.get("plotly_chart")
+    assert len(charts) == 1  # overlap vs k (the score distribution waits for its expander)
+    curve = json.loads(charts[0].proto.spec)["data"][0]
+    k_values, jaccards = plotly_array(curve["x"]), plotly_array(curve["y"])
+    assert k_values[0] == 1 and k_values[-1] == len(pa) == len(pb)
+    best = [tuple(p.nsmallest(1, "rank")[["regulator", "target"]].iloc[0]) for p in (pa, pb)]
+    assert jaccards[0] == float(best[0] == best[1])
+    assert jaccards[-1] == 1.0  # both runs scored the same test pairs: all of them are shared
+    at.session_state["net_hist_open"] = True
+    at.run()
+    assert len(at.get("plotly_chart")) == 2
 
     at.radio(key="net_mode").set_value("a consensus of runs").run()
     assert not at.exception, at.exception
