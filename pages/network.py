@@ -94,7 +94,8 @@ has_truth, has_signs, genes, scores = facts["has_truth"], facts["has_signs"], fa
 
 # ---------------------------------------------------------------- filters
 c1, c2, c3, c4 = st.columns([3, 2, 3, 2])
-cut = c1.radio("Cut", ["top-k", "score threshold"], horizontal=True, key="net_cut")
+cuts = ["top-k", "score threshold"] if scores[0] > scores[-1] else ["top-k"]  # a threshold needs distinct scores
+cut = c1.radio("Cut", cuts, horizontal=True, key="net_cut")
 if cut == "top-k":
     steps = [k for k in K_STEPS if k < len(pred)] + [len(pred)]
     top_k = c1.select_slider("Top-k edges", steps, value=min(100, len(pred)) if 100 in steps else steps[-1],
@@ -113,7 +114,9 @@ show_missed = c2.checkbox("Show missed edges", value=True, key="net_missed", dis
 center = c3.selectbox("Centre on gene", genes, index=None, key="net_center", placeholder="Type to search a gene",
                       help="Show the gene's k-hop neighbourhood within the cut.")
 hops = c3.slider("Hops", 1, 3, 1, key="net_hops", disabled=center is None)
-physics = c4.toggle("Physics", value=True, key="net_physics", help="Off: a fixed layout, drawn at once.")
+physics = c4.toggle("Physics", value=True, key="net_physics",
+                    help="On: the layout keeps simulating springs, dragged genes pull their neighbours. "
+                         "Off: it stops once settled and genes stay where you drop them.")
 color_by = c4.radio("Colour edges by", ["status", "sign"] if has_signs else ["status"], key="net_color")
 
 view = netview.select(pred, top_k=top_k, threshold=threshold, tfs=ds.tfs, tfs_only=tfs_only, novel_only=novel_only,

@@ -143,6 +143,13 @@ def test_filters_novel_only_tf_only_and_the_500_edge_cap():
     at.checkbox(key="net_tfs_only").uncheck().run()
 
     at.checkbox(key="net_missed").uncheck().run()
+    at.radio(key="net_cut").set_value("score threshold").run()
+    threshold = float(pred.loc[pred["rank"] == 50, "score"].iloc[0])
+    at.slider(key="net_threshold").set_value(threshold).run()
+    edges = edge_table(at)
+    assert len(edges) == int((pred["score"] >= threshold).sum()) and (edges["score"] >= threshold).all()
+    at.radio(key="net_cut").set_value("top-k").run()
+
     at.select_slider(key="net_k").set_value(1000).run()
     assert not at.exception, at.exception
     assert len(pred) > 1000
