@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 from grncore.bench import run as bench_run
 from grncore.data import simulate
 from grncore.jobs import Workspace
-from grncore.network import export, predicted, view as netview
+from grncore.network import export, predicted
 from tests.test_app_data import APP
 
 

@@ -41,7 +41,6 @@ import math
 import re
 
 import numpy as np
-import pandas as pd
 
 STATUS_COLOURS = {"true positive": "#2ca02c", "false positive": "#ff7f0e", "missed": "#9e9e9e"}
 SIGN_COLOURS = {1: "#d62728", -1: "#1f77b4", 0: "#7f7f7f"}
