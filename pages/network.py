@@ -91,6 +91,9 @@ if facts["trained"]:
                "`trained`). Their scores, and every count of true positives or known targets below, are in-sample "
                "and say nothing about accuracy.", icon=":material/warning:")
 has_truth, has_signs, genes, scores = facts["has_truth"], facts["has_signs"], facts["genes"], facts["scores"]
+if not has_truth:
+    st.caption("No known edge to compare with (the dataset has no ground truth): every edge drawn is a "
+               "prediction, coloured as a candidate novel interaction.")
 
 # ---------------------------------------------------------------- filters
 c1, c2, c3, c4 = st.columns([3, 2, 3, 2])
