@@ -238,3 +238,17 @@ def test_supervised_discovery_run_is_labelled_in_sample():
     pred = predicted.predicted_network(ws, run_id)
     assert pred["trained"].sum() > 0
     assert any("trained" in c for c in edge_table(at).columns)
+
+
+def test_discovery_run_without_ground_truth():
+    ws = Workspace()
+    demo = simulate.demo(seed=0)
+    ds = demo.replace(network=None, name="no truth")
+    ds_id = ws.save_dataset(ds)
+    ws.set_setting("active_dataset", ds_id)
+    bench_run.run(ds, "pearson", split="discovery", workspace=ws, dataset_id=ds_id)
+    at = open_network()
+    assert any("no ground truth" in c.value for c in at.caption)
+    assert at.checkbox(key="net_novel").disabled and at.checkbox(key="net_missed").disabled
+    edges = edge_table(at)
+    assert len(edges) == 100 and set(edges["status"]) == {"false positive"}

@@ -179,7 +179,7 @@ def test_overlap_figure_and_score_histogram():
     assert list(fig.data[0].x) == [1, 10, 100] and list(fig.data[0].y) == [1.0, 0.5, 0.25]
     assert list(fig.data[0].customdata) == [1, 7, 40]
     assert "pearson &lt;b&gt;" in fig.layout.title.text and fig.layout.xaxis.type == "log"
-    assert fig.layout.shapes[0].x0 == 10
+    assert list(fig.data[1].x) == [10, 10] and list(fig.data[1].y) == [0, 1]
 
     pred = pd.DataFrame({"score": [0.0, 0.1, 0.2, 0.9, 1.0], "known": [0, 0, 1, 1, 0]})
     hist = score_histogram(pred, cut=0.5, bins=2)

@@ -24,8 +24,9 @@ def overlap_figure(curve: pd.DataFrame, label_a: str, label_b: str, *, k_marked:
     fig = go.Figure(go.Scatter(x=curve["k"], y=curve["jaccard"], mode="lines+markers", name="Jaccard",
                                customdata=curve["shared"], line=dict(color="#1f77b4", width=2),
                                hovertemplate="top %{x:,}: Jaccard %{y:.3f}, %{customdata:,} shared edges<extra></extra>"))
-    if k_marked is not None:
-        fig.add_vline(x=k_marked, line=dict(color="#999", dash="dot"), annotation_text=f"k = {k_marked:,}")
+    if k_marked is not None:  # a trace, not a shape: shapes on a log axis take log10 coordinates
+        fig.add_trace(go.Scatter(x=[k_marked, k_marked], y=[0, 1], mode="lines", name=f"k = {k_marked:,}",
+                                 line=dict(color="#999", dash="dot"), hoverinfo="name"))
     fig.update_layout(template=TEMPLATE, height=380, margin=dict(l=10, r=10, t=50, b=10),
                       title=f"Top-k overlap: {html.escape(label_a)} vs {html.escape(label_b)}",
                       xaxis=dict(title="k (top-ranked edges of each run)", type="log" if curve["k"].max() > 50 else "linear"),
