@@ -12,7 +12,7 @@ pytestmark = pytest.mark.browser
 
 IMG = "<img src=x onerror=alert(1)>"
 SCRIPT = "</script><script>alert(1)</script>"
-SPLIT = "unsupervised"
+SPLIT = "discovery"
 
 DRAWN_PIXELS = """c => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
   let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++; return n; }"""
