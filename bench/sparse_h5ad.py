@@ -62,8 +62,10 @@ print(json.dumps({"genes": ds.n_genes, "samples": ds.n_samples, "selection": sel
 
 
 def generate(path: Path, n_cells: int, n_genes: int, density: float, seed: int = 0,
-             block: int = 500) -> dict:
-    """Write a cells x genes CSR count matrix to ``path`` block by block; return its sizes."""
+             block: int = 500, pseudotime: bool = True) -> dict:
+    """Write a cells x genes CSR count matrix to ``path`` block by block; return its sizes.
+    Without ``pseudotime`` the obs table has no column (the selection then uses the dispersion
+    test, as for a plain 10x file)."""
     import anndata
     import h5py
     import pandas as pd
@@ -76,7 +78,7 @@ def generate(path: Path, n_cells: int, n_genes: int, density: float, seed: int =
     dynamic = rng.random(n_genes) < 0.1
     t = rng.uniform(0.0, 1.0, n_cells)
     lib = np.exp(rng.normal(0.0, 0.3, n_cells))
-    obs = pd.DataFrame({"pseudotime": t}, index=[f"cell{j}" for j in range(n_cells)])
+    obs = pd.DataFrame({"pseudotime": t} if pseudotime else {}, index=[f"cell{j}" for j in range(n_cells)])
     var = pd.DataFrame(index=[f"gene{i}" for i in range(n_genes)])
     anndata.AnnData(obs=obs, var=var).write_h5ad(path)
     nnz = 0
@@ -126,13 +128,16 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--dense-reference", action="store_true",
                     help="also run the previous dense path (needs ~2.5x cells x genes x 4 bytes of RAM)")
+    ap.add_argument("--no-pseudotime", action="store_true",
+                    help="no obs column: select by the dispersion test (a plain 10x file)")
     ap.add_argument("--keep", action="store_true", help="keep the generated file")
     args = ap.parse_args()
 
     OUT.mkdir(parents=True, exist_ok=True)
     path = OUT / f"sparse_{args.cells}x{args.genes}_{args.density:g}_s{args.seed}.h5ad"
     start = time.perf_counter()
-    sizes = generate(path, args.cells, args.genes, args.density, args.seed)
+    sizes = generate(path, args.cells, args.genes, args.density, args.seed,
+                     pseudotime=not args.no_pseudotime)
     gen_s = time.perf_counter() - start
     gen_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     env = dict(os.environ, PYTHONPATH=str(ROOT))
@@ -152,7 +157,8 @@ def main() -> None:
     print(f"{args.cells:,} cells x {args.genes:,} genes, {sizes['nnz']:,} non-zeros "
           f"({sizes['nnz'] / (args.cells * args.genes):.2%}); file {sizes['file_bytes'] / mib:,.0f} MiB; "
           f"sparse matrix (data+indices+indptr) {sb / mib:,.0f} MiB; dense float32 would be "
-          f"{dense_full / mib:,.0f} MiB")
+          f"{dense_full / mib:,.0f} MiB; selection test: "
+          f"{'dispersion (no pseudotime)' if args.no_pseudotime else 'spline F-test on obs pseudotime'}")
     print(f"generator: {gen_s:.1f} s, its own peak RSS {gen_peak / mib:,.0f} MiB")
     print()
     print("| path | seconds | peak RSS MiB | peak / sparse bytes | genes kept | selection |")
