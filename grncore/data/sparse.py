@@ -51,7 +51,7 @@ class CellMatrix:
         Preprocessing may scale its values in place (`scale_cells`): a `CellMatrix` belongs to
         the one pipeline that reads it.
     genes, cells : names of the columns and rows of ``X`` (str).
-    samples : per-cell metadata indexed by ``cells`` (or None).
+    samples : per-cell metadata indexed by ``cells``, in their order (or None).
     """
 
     X: Any
@@ -66,17 +66,6 @@ class CellMatrix:
     @property
     def n_genes(self) -> int:
         return self.X.shape[1]
-
-    @property
-    def n_cells(self) -> int:
-        return self.X.shape[0]
-
-    @property
-    def stored_bytes(self) -> int:
-        """Bytes held by ``X``: ``data + indices + indptr`` when sparse, else the array."""
-        if self.is_sparse:
-            return int(self.X.data.nbytes + self.X.indices.nbytes + self.X.indptr.nbytes)
-        return int(self.X.nbytes)
 
 
 # ---------------------------------------------------------------------- the dense limit
