@@ -43,31 +43,31 @@ def _add_input_args(p: argparse.ArgumentParser) -> None:
 
 
 def load_inputs(args: argparse.Namespace):
-    """The `Dataset` the input arguments describe, preprocessed as asked."""
+    """The `Dataset` the input arguments describe, preprocessed as asked (by `load`, so that a
+    sparse .h5ad is normalised and reduced to the selected genes before it becomes dense)."""
     from .data import load
-    from .data.preprocess import preprocess
 
     for flag in ("expression", "network", "tfs", "metadata"):
         value = getattr(args, flag)
         if value is not None and not Path(value).exists():
             raise InputError(f"no such file or folder: {value}", where=f"--{flag}",
                              fix="check the path (relative paths start from the current directory)")
-    ds = load(args.expression, network=args.network, tfs=args.tfs, metadata=args.metadata,
-              format=args.format, orientation=args.orientation)
-    if args.normalize != "no" or args.top_genes:
-        if args.top_genes is not None and args.top_genes < 1:
-            raise InputError(f"--top-genes must be a positive number, not {args.top_genes}")
-        ds = preprocess(ds, normalize=args.normalize, n_top_genes=args.top_genes)
-    return ds
+    if args.top_genes is not None and args.top_genes < 1:
+        raise InputError(f"--top-genes must be a positive number, not {args.top_genes}")
+    return load(args.expression, network=args.network, tfs=args.tfs, metadata=args.metadata,
+                format=args.format, orientation=args.orientation, normalize=args.normalize,
+                n_top_genes=args.top_genes)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from .data.preprocess import detect_scale
+    from .data.preprocess import detect_scale, selection_of
 
     ds = load_inputs(args)
     out = ds.summary()
     out["scale"] = detect_scale(ds.expression).kind
     out["name"] = ds.name
+    sel = selection_of(ds)
+    out["selection"] = sel.as_dict() if sel is not None else None
     out["notes"] = list(ds.notes)
     print(json.dumps(out))
     return 0
