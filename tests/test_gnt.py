@@ -10,9 +10,9 @@ import torch
 from sklearn.metrics import roc_auc_score
 
 from grncore import methods
-from grncore.bench.pairs import pair_indices
 from grncore.bench.splits import make_split
 from grncore.data import InputError, simulate
+from grncore.data.genes import pair_rows
 from grncore.methods import gnt as gnt_mod
 from grncore.train.progress import Cancelled
 
@@ -50,7 +50,7 @@ def _auroc(sp, s):
 
 
 def _edge_set(frame, ds):
-    a, b = pair_indices(frame, ds)
+    a, b = pair_rows(frame, ds)
     return set(zip(a.tolist(), b.tolist()))
 
 
@@ -170,10 +170,10 @@ def test_checkpoint_reload_gives_identical_scores(small, tmp_path):
     state = torch.load(path, map_location="cpu", weights_only=True)
     assert "id_embed.weight" in state
     emb = gnt_mod.embeddings_from_checkpoint(path, ds, sp.train, FAST, seed=0)
-    clf = gnt_mod._fit_svm(gnt_mod._edge_features(emb, *pair_indices(sp.train, ds)),
+    clf = gnt_mod._fit_svm(gnt_mod._edge_features(emb, *pair_rows(sp.train, ds)),
                            sp.train["label"].to_numpy(), methods.validate_params(methods.get("gnt"), FAST), 0,
                            n_score=len(sp.test))
-    s2 = clf.decision_function(gnt_mod._edge_features(emb, *pair_indices(sp.test, ds)))
+    s2 = clf.decision_function(gnt_mod._edge_features(emb, *pair_rows(sp.test, ds)))
     np.testing.assert_array_equal(s1, s2)
     # and a run without a workdir (best weights kept in memory) gives the same scores
     np.testing.assert_array_equal(_score("gnt", ds, sp, FAST), s1)

@@ -4,6 +4,7 @@ sentinel leakage rules, cancellation and determinism (all on small data: < 30 s 
 from __future__ import annotations
 
 import dataclasses
+import subprocess
 import sys
 import threading
 import time
@@ -86,8 +87,8 @@ def test_registry_lists_every_baseline_with_complete_metadata():
         assert spec.reference
         assert spec.kinds and set(spec.kinds) <= {"single_cell", "time_series", "bulk"}
         assert isinstance(spec.time_hint, str) or callable(spec.time_hint)
-        doc = spec.fn.__doc__ or ""
-        module_doc = sys.modules[spec.fn.__module__].__doc__ or ""
+        doc = spec.function.__doc__ or ""
+        module_doc = sys.modules[spec.function.__module__].__doc__ or ""
         assert "Reference" in doc or "Reference" in module_doc, f"{name}: docstring must state the reference"
         if name in BASELINES:
             assert "Reference" in doc and len(doc.splitlines()) >= 5, f"{name}: docstring must state math and reference"
@@ -102,6 +103,36 @@ def test_registry_lists_every_baseline_with_complete_metadata():
             if meta.get("choices"):
                 assert f.default in meta["choices"]
     assert methods.REGISTRY["degree"].supervised and not methods.REGISTRY["pearson"].supervised
+
+
+def test_registry_does_not_import_torch():
+    """The registry, parameter validation and time estimates (what the Models page and the CLI
+    use) run without torch; a torch method's function is imported on its first call only."""
+    code = (
+        "import sys\n"
+        "from grncore import methods\n"
+        "from grncore.data import simulate\n"
+        "ds = simulate.time_series(n_genes=12, n_tfs=3, n_experiments=2, seed=0)\n"
+        "for spec in methods.REGISTRY.values():\n"
+        "    methods.validate_params(spec, {})\n"
+        "    methods.time_estimate(spec, ds)\n"
+        "assert 'torch' not in sys.modules, 'registry imported torch'\n"
+        "spec = methods.get('gnt')\n"
+        "assert spec.fn == 'grncore.methods.gnt:gnt'\n"
+        "assert spec.function.__module__ == 'grncore.methods.gnt' and 'torch' in sys.modules\n"
+        "print('ok')\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr[-2000:]
+
+
+def test_lazy_reference_is_checked_and_resolved_once():
+    spec = methods.get("lstm")
+    assert isinstance(spec.fn, str) and spec.function is spec.function
+    assert spec.function.__name__ == "lstm"
+    with pytest.raises(ValueError, match="module:function"):
+        dataclasses.replace(spec, fn="grncore.methods.dream4_nets.lstm")
+    with pytest.raises(TypeError):
+        dataclasses.replace(spec, fn=42)
 
 
 def test_unknown_method_lists_the_known_ones():

@@ -24,9 +24,9 @@ import numpy as np
 import pandas as pd
 
 from ..data import Dataset
+from ..data.genes import pair_rows
 from ..train.progress import Cancelled, check_stop, never_stop, no_progress
 from . import _boost
-from ._blockwise import pair_codes
 from .base import n_cores, param
 
 POLL_SECONDS = 0.2
@@ -147,7 +147,7 @@ def target_seed(seed: int, name: str) -> int:
 
 def _score_trees(kind: str, dataset: Dataset, pairs: pd.DataFrame, params: dict, *, seed: int, n_jobs: int,
                  progress, should_stop) -> np.ndarray:
-    reg, tgt = pair_codes(pairs, dataset)
+    reg, tgt = pair_rows(pairs, dataset, compact=True)
     out = np.zeros(len(reg), dtype=np.float64)
     if len(reg) == 0:
         return out
