@@ -76,7 +76,7 @@ networks must have the same number of time points ``T``; their experiment counts
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, is_dataclass
+from dataclasses import asdict, is_dataclass
 from pathlib import Path
 from typing import Callable
 
