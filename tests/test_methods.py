@@ -6,7 +6,6 @@ from __future__ import annotations
 import dataclasses
 import subprocess
 import sys
-import time
 
 import numpy as np
 import pandas as pd
@@ -328,26 +327,62 @@ def test_tree_scores_are_deterministic_and_independent_of_n_jobs(signal):
 
 
 @pytest.mark.parametrize("n_jobs, backend", [(1, "fast"), (2, "fast"), (1, "sklearn")])
-def test_grnboost2_cancels_promptly(signal, n_jobs, backend):
-    """should_stop turns true 0.3 s after the first progress call, while fits are running
-    (settings that would take minutes): Cancelled comes within a couple of seconds."""
+def test_grnboost2_cancel_stops_the_run_before_it_finishes(signal, n_jobs, backend):
+    """Cancel as soon as the first finished target is reported: `Cancelled`, and no target is
+    reported after that (in this process the next target is not started; with a pool the parent
+    stops at its next poll, after the one task batch it was handed)."""
     ds, pairs = signal
-    stamp = {}
+    total = pairs.target.nunique()
+    done = []
 
-    def progress(done, total, message="", **fields):
-        stamp.setdefault("first", time.perf_counter())
+    def progress(d, n, message="", **fields):
+        done.append(d)
+
+    with pytest.raises(Cancelled):
+        methods.score_pairs(ds, pairs, "grnboost2", {"n_jobs": n_jobs, "backend": backend},
+                            progress=progress, should_stop=lambda: max(done, default=0) >= 1)
+    batch = 1 if n_jobs == 1 or backend != "fast" else max(1, min(16, total // (4 * n_jobs)))
+    assert done[0] == 0 and max(done) == batch, (done, total)
+    assert max(done) <= total // 4
+
+
+@pytest.mark.parametrize("backend", ["fast", "sklearn"])
+def test_grnboost2_cancel_interrupts_a_running_fit(signal, backend):
+    """A fit that would grow 20,000 trees polls ``should_stop`` every 20 trees: a cancel during
+    the fit of the only target ends it inside the fit (no target is ever reported finished)."""
+    ds, pairs = signal
+    done, polls = [], []
 
     def should_stop():
-        return "first" in stamp and time.perf_counter() - stamp["first"] > 0.3
+        polls.append(1)
+        return len(polls) > 5
 
-    slow = {"oob_improvement": "same_oob", "early_stop_window": 0, "n_estimators": 20000, "n_jobs": n_jobs,
+    slow = {"oob_improvement": "same_oob", "early_stop_window": 0, "n_estimators": 20000, "n_jobs": 1,
             "backend": backend}
-    # start the pool's forkserver first (a cold start imports scikit-learn: seconds on a busy machine)
-    methods.score_pairs(ds, pairs[pairs.target.isin(["G0", "G1"])], "grnboost2",
-                        {"n_estimators": 2, "n_jobs": n_jobs})
     with pytest.raises(Cancelled):
-        methods.score_pairs(ds, pairs, "grnboost2", slow, progress=progress, should_stop=should_stop)
-    assert time.perf_counter() - stamp["first"] < 2.5
+        methods.score_pairs(ds, pairs[pairs.target == "G1"], "grnboost2", slow,
+                            progress=lambda d, n, m="", **f: done.append(d), should_stop=should_stop)
+    assert done == [0] and len(polls) == 6
+
+
+def test_grnboost2_cancel_terminates_the_pool_workers(signal):
+    """With worker processes, the fits cannot see ``should_stop``: the parent polls it and
+    terminates the pool, so no worker process is left once `Cancelled` is raised."""
+    import multiprocessing as mp
+
+    ds, pairs = signal
+    slow = {"oob_improvement": "same_oob", "early_stop_window": 0, "n_estimators": 20000, "n_jobs": 2}
+    done, polls = [], []
+
+    def should_stop():
+        polls.append(1)
+        return len(polls) > 2
+
+    with pytest.raises(Cancelled):
+        methods.score_pairs(ds, pairs, "grnboost2", slow, progress=lambda d, n, m="", **f: done.append(d),
+                            should_stop=should_stop)
+    assert done == [0]
+    assert mp.active_children() == []
 
 
 # ---------------------------------------------------------------------- grnboost2 'fast' engine
