@@ -82,11 +82,6 @@ class MethodSpec:
             raise TypeError("MethodSpec.fn must be a callable or a 'module:function' string")
 
     @property
-    def is_loaded(self) -> bool:
-        """Whether calling the method needs no import (a callable, or a reference resolved before)."""
-        return not isinstance(self.fn, str) or self.fn in _RESOLVED
-
-    @property
     def function(self) -> Callable[..., np.ndarray]:
         """The method function; a ``"module:function"`` reference is imported on first use."""
         if not isinstance(self.fn, str):
@@ -99,9 +94,6 @@ class MethodSpec:
                 raise TypeError(f"{self.fn} is not callable")
             _RESOLVED[self.fn] = found
         return found
-
-    def __call__(self, *args, **kwargs) -> np.ndarray:
-        return self.function(*args, **kwargs)
 
     def defaults(self):
         """The params instance with every default."""
