@@ -171,11 +171,12 @@ def test_same_seed_same_split_other_seed_other_split(ds, name):
 
 def test_registry_records():
     assert set(SPLITS) == {"edge_random", "tf_disjoint", "gene_disjoint", "network_disjoint",
-                           "unsupervised"}
+                           "unsupervised", "discovery"}
     for name, spec in SPLITS.items():
         assert spec.name == name and spec.protocol in PROTOCOLS and spec.description
     assert SPLITS["edge_random"].protocol == "optimistic"
     assert SPLITS["unsupervised"].protocol == "unsupervised"
+    assert SPLITS["discovery"].protocol == "in-sample"
     assert {SPLITS[n].protocol for n in ("tf_disjoint", "gene_disjoint", "network_disjoint")} == {"honest"}
     assert SPLITS["edge_random"].leaks_node_identity
     assert not SPLITS["gene_disjoint"].leaks_node_identity
