@@ -185,7 +185,7 @@ def cmd_literature(args: argparse.Namespace) -> int:
     """Evidence for the top-N unknown pairs of a predictions file, cached in the workspace's
     literature.sqlite; offline, what the cache holds is written with a note on stderr (exit 0)."""
     from .jobs import workspace_path
-    from .literature import LiteratureStore, candidates, lookup
+    from .literature import LiteratureStore, candidates, evidence_export, lookup
     from .network.predicted import read_predictions_file
 
     if not Path(args.predictions).exists():
@@ -203,11 +203,7 @@ def cmd_literature(args: argparse.Namespace) -> int:
     ev = report.evidence
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    table = ev[["regulator", "target", "score", "rank", "pubmed_count"]].copy()
-    table["pmids"] = [";".join(p) for p in ev["pmids"]]
-    table["titles"] = [" | ".join(t) for t in ev["titles"]]
-    table["sentence"] = ev["sentence"]
-    table.to_csv(out / "evidence.csv", index=False)
+    evidence_export(ev).to_csv(out / "evidence.csv", index=False)
     counts = ev["pubmed_count"]
     print(json.dumps({"pairs": len(ev), "fetched": int(counts.notna().sum()),
                       "with_papers": int((counts.fillna(0) > 0).sum()), "offline": report.offline,

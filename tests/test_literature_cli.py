@@ -50,8 +50,8 @@ def test_cli_writes_evidence_and_offline_exits_0_with_the_cache(tmp_path):
     offline = run_cli(s.env(), "--predictions", str(pred), "--top", "4", "--organism", "Mus musculus",
                       "--refresh", "--out", str(out))
     assert offline.returncode == 0, offline.stderr
-    assert "note: E-utilities could not be reached" in offline.stderr
-    assert "note: PubTator3 could not be reached" in offline.stderr
+    assert "note: E-utilities is offline: cannot reach 127.0.0.1" in offline.stderr
+    assert "note: PubTator3 is offline" in offline.stderr
     assert json.loads(offline.stdout)["offline"] == ["E-utilities", "PubTator3"]
     table = pd.read_csv(out / "evidence.csv", keep_default_na=False)
     assert list(table["pubmed_count"].astype(str)) == ["2", "2", "0", ""]  # Foxo3 -> Rest was never fetched

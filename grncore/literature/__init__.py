@@ -14,11 +14,11 @@ No streamlit here; the Literature page and the CLI build on these.
 
 from .candidates import CANDIDATE_COLUMNS, candidates, run_candidates
 from .client import Eutils, PubTator, ServiceError, ServiceOffline, pair_term, pubtator_query
-from .lookup import LookupJob, LookupReport, evidence_table, lookup, pubmed_search_url, pubmed_url
-from .review import export_csv, export_markdown, reviewed_candidates, summary
+from .lookup import LookupJob, LookupReport, evidence_export, evidence_table, lookup, pubmed_search_url, pubmed_url
+from .review import export_csv, export_markdown, highlight, reviewed_candidates, summary
 from .store import VERDICTS, LiteratureStore
 
 __all__ = ["CANDIDATE_COLUMNS", "candidates", "run_candidates", "Eutils", "PubTator", "ServiceError",
-           "ServiceOffline", "pair_term", "pubtator_query", "LookupJob", "LookupReport", "evidence_table",
-           "lookup", "pubmed_search_url", "pubmed_url", "export_csv", "export_markdown", "reviewed_candidates",
+           "ServiceOffline", "pair_term", "pubtator_query", "LookupJob", "LookupReport", "evidence_export", "evidence_table",
+           "lookup", "pubmed_search_url", "pubmed_url", "export_csv", "export_markdown", "highlight", "reviewed_candidates",
            "summary", "VERDICTS", "LiteratureStore"]

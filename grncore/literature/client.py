@@ -45,7 +45,6 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections import deque
 from dataclasses import dataclass, field
 
 from ..data import InputError
@@ -70,30 +69,29 @@ class ServiceOffline(ServiceError):
 
 
 class RateLimiter:
-    """At most ``rate`` request starts in any window of ``window`` seconds (a sliding window),
-    shared by the threads that hold it. ``margin`` seconds are added to each wait so that the
-    requests still arrive spaced when their travel times differ a little."""
+    """At most ``rate`` request starts per ``window`` seconds, shared by the threads that hold it.
 
-    def __init__(self, rate: float, window: float = 1.0, margin: float = 0.02):
+    Starts are spaced evenly, ``interval = (window + margin) / rate`` apart (no bursts), so any
+    ``rate + 1`` consecutive starts span ``window + margin`` seconds: the ``margin`` (0.1 s) keeps the
+    requests within the limit where the service receives them even when their travel times differ.
+    Each caller reserves the next free slot under a lock and sleeps until it outside the lock."""
+
+    def __init__(self, rate: float, window: float = 1.0, margin: float = 0.1):
         if rate <= 0:
             raise ValueError("rate must be positive")
         self.rate, self.window, self.margin = rate, window, margin
-        self._starts: deque[float] = deque()
+        self.interval = (window + margin) / rate
+        self._next = 0.0
         self._lock = threading.Lock()
 
     def wait(self) -> None:
         """Block until one more request may start, and count it."""
         with self._lock:
-            cap = max(1, int(self.rate * self.window))
             now = time.monotonic()
-            while self._starts and now - self._starts[0] >= self.window + self.margin:
-                self._starts.popleft()
-            if len(self._starts) >= cap:
-                delay = self._starts[0] + self.window + self.margin - now
-                if delay > 0:
-                    time.sleep(delay)
-                self._starts.popleft()
-            self._starts.append(time.monotonic())
+            start = max(now, self._next)
+            self._next = start + self.interval
+        if start > now:
+            time.sleep(start - now)
 
 
 _LIMITERS: dict[tuple[str, float], RateLimiter] = {}

@@ -66,8 +66,8 @@ class LookupReport:
         out = []
         for name, s in self.services.items():
             if s.state == "offline":
-                out.append(f"{name} could not be reached: {s.message} Cached evidence is shown; "
-                           "the PubMed links still work from your own browser.")
+                out.append(f"{name} is offline: {s.message}. Cached evidence is shown, and the PubMed "
+                           "links still work from your own browser.")
             elif s.state == "error":
                 out.append(f"{name} answered with errors ({len(s.errors)}): {s.errors[0]}")
         return out
@@ -127,6 +127,23 @@ def evidence_table(store: LiteratureStore, pairs, organism: str | None = None) -
     return out
 
 
+EVIDENCE_CSV_COLUMNS = ("regulator", "target", "score", "rank", "pubmed_count", "pmids", "titles", "sentence")
+
+
+def evidence_export(evidence: pd.DataFrame) -> pd.DataFrame:
+    """The evidence as flat columns (`EVIDENCE_CSV_COLUMNS`): PMIDs joined by ``;``, titles by
+    `` | ``, the first sentence naming both genes (what ``evidence.csv`` holds)."""
+    out = pd.DataFrame({c: evidence[c] for c in ("regulator", "target", "score", "rank", "pubmed_count")
+                        if c in evidence})
+    for c in ("score", "rank"):
+        if c not in out:
+            out[c] = pd.NA
+    out["pmids"] = [";".join(p) for p in evidence["pmids"]]
+    out["titles"] = [" | ".join(t) for t in evidence["titles"]]
+    out["sentence"] = evidence["sentence"].to_numpy()
+    return out[list(EVIDENCE_CSV_COLUMNS)]
+
+
 def lookup(pairs, store: LiteratureStore, *, organism: str | None = None, refresh: bool = False,
            eutils: Eutils | None = None, pubtator: PubTator | None = None, retmax: int = 5,
            progress: Callable[[int, int, str], None] | None = None,
@@ -169,7 +186,7 @@ def lookup(pairs, store: LiteratureStore, *, organism: str | None = None, refres
                 save(ask(a, b))
                 st.state, consecutive = "ok", 0
             except ServiceOffline as exc:
-                st.state, st.message = "offline", str(exc)
+                st.state, st.message = "offline", exc.what
                 tick(f"{name} offline", len(todo) - i)
                 return
             except ServiceError as exc:
@@ -197,7 +214,7 @@ def lookup(pairs, store: LiteratureStore, *, organism: str | None = None, refres
             if missing:
                 store.put_summaries(eutils.esummary(missing).values())
         except ServiceOffline as exc:
-            st.state, st.message = "offline", str(exc)
+            st.state, st.message = "offline", exc.what
         except ServiceError as exc:
             st.state = "error"
             st.errors.append(f"esummary: {exc}")

@@ -8,6 +8,7 @@ being the quoted sentence. The CSV export has every column of every review.
 from __future__ import annotations
 
 import html
+import re
 import time
 
 import pandas as pd
@@ -18,13 +19,15 @@ NOT_REVIEWED = "not reviewed"
 
 
 def reviewed_candidates(cands: pd.DataFrame, reviews: pd.DataFrame) -> pd.DataFrame:
-    """``cands`` (regulator, target, ...) with the review columns joined (empty when unreviewed)."""
-    cols = [c for c in REVIEW_COLUMNS if c not in ("regulator", "target")]
-    out = cands.merge(reviews[list(REVIEW_COLUMNS)], on=["regulator", "target"], how="left")
+    """``cands`` (regulator, target, ...) with each pair's ``verdict`` (`NOT_REVIEWED` when it has
+    none) and the other review columns prefixed ``review_`` (empty when unreviewed)."""
+    rest = [c for c in REVIEW_COLUMNS if c not in ("regulator", "target", "verdict")]
+    right = reviews[list(REVIEW_COLUMNS)].rename(columns={c: f"review_{c}" for c in rest})
+    out = cands.merge(right, on=["regulator", "target"], how="left")
     out["verdict"] = out["verdict"].fillna(NOT_REVIEWED)
-    for c in cols:
-        if c not in ("verdict", "reviewed_at"):
-            out[c] = out[c].fillna("")
+    for c in rest:
+        if c != "reviewed_at":
+            out[f"review_{c}"] = out[f"review_{c}"].fillna("")
     return out
 
 
@@ -66,6 +69,25 @@ def export_markdown(reviews: pd.DataFrame, *, verdicts=("supported",), title: st
     if title:
         lines += ["", f"Table: {_cell(title)}"]
     return "\n".join(lines) + "\n"
+
+
+def highlight(sentence: str, words) -> list[tuple[str, bool]]:
+    """``sentence`` cut into ``(text, is_mention)`` pieces, the mentions being the occurrences of
+    ``words`` (case-insensitive, longest first), so a page can escape each piece and emphasise the
+    mentions."""
+    words = sorted({w for w in words if w}, key=len, reverse=True)
+    if not words or not sentence:
+        return [(sentence, False)] if sentence else []
+    pattern = re.compile("|".join(re.escape(w) for w in words), re.I)
+    out, pos = [], 0
+    for m in pattern.finditer(sentence):
+        if m.start() > pos:
+            out.append((sentence[pos:m.start()], False))
+        out.append((m.group(0), True))
+        pos = m.end()
+    if pos < len(sentence):
+        out.append((sentence[pos:], False))
+    return out
 
 
 def _cell(text: object) -> str:
