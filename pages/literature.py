@@ -86,14 +86,19 @@ def lookup_progress() -> None:
         if st.button("Cancel lookup", key="lit_cancel"):
             job.cancel()
         return
+    report = job.report
     if st.session_state.get("lit_shown") != st.session_state.get("lit_job"):
         st.session_state["lit_shown"] = st.session_state.get("lit_job")
-        report = job.report
         st.session_state["lit_notices"] = (report.notices() if report else []) + (
             [f"The lookup failed: {job.error}"] if job.error else [])
         if report and report.cancelled:
             st.session_state["lit_notices"].append("The lookup was cancelled; what arrived is cached.")
         st.rerun(scope="app")  # show the new evidence
+    # always draw something here, so that the progress bar of the lookup is replaced
+    services = "" if report is None else ": " + " · ".join(
+        f"{name} {s.state} ({s.requests} requests)" for name, s in report.services.items())
+    took = "" if report is None else f" in {report.seconds:.1f} s"
+    st.caption(_ui.md(f"Last lookup {job.status}{took}{services}"))
 
 
 lookup_progress()
@@ -118,27 +123,26 @@ if only_hits:
     shown = shown[shown["pubmed_count"].fillna(0) > 0]
 if hide_reverse:
     shown = shown[~shown["reverse_known"]]
-table = shown[["regulator", "target", "score", "rank", "percentile", "regulator_degree", "target_degree",
-               "regulator_is_tf", "target_is_tf", "reverse_known", "pubmed_count", "pubtator_count", "verdict",
-               "search_url"]]
+table = shown[["regulator", "target", "rank", "score", "pubmed_count", "pubtator_count", "verdict", "search_url",
+               "percentile", "regulator_degree", "target_degree", "regulator_is_tf", "target_is_tf", "reverse_known"]]
 st.dataframe(table, hide_index=True, key="lit_table", column_config={
     "score": st.column_config.NumberColumn(format="%.4f"),
+    "pubmed_count": st.column_config.NumberColumn("PubMed", help="papers naming both genes in title or abstract"),
+    "pubtator_count": st.column_config.NumberColumn("PubTator3", help="papers with both genes as gene entities"),
+    "search_url": st.column_config.LinkColumn("link", display_text="PubMed"),
     "percentile": st.column_config.NumberColumn(format="%.2f"),
-    "regulator_degree": st.column_config.NumberColumn("regulator known degree"),
-    "target_degree": st.column_config.NumberColumn("target known degree"),
-    "regulator_is_tf": st.column_config.CheckboxColumn("regulator TF"),
+    "regulator_degree": st.column_config.NumberColumn("reg. degree", help="known edges of the regulator"),
+    "target_degree": st.column_config.NumberColumn("target degree", help="known edges of the target"),
+    "regulator_is_tf": st.column_config.CheckboxColumn("reg. TF"),
     "target_is_tf": st.column_config.CheckboxColumn("target TF"),
-    "reverse_known": st.column_config.CheckboxColumn("reverse known", help="target -> regulator is a known edge"),
-    "pubmed_count": st.column_config.NumberColumn("PubMed papers"),
-    "pubtator_count": st.column_config.NumberColumn("PubTator3 papers"),
-    "search_url": st.column_config.LinkColumn("PubMed search", display_text="open in PubMed")})
+    "reverse_known": st.column_config.CheckboxColumn("reverse known", help="target -> regulator is a known edge")})
 n_fetched = int(evidence["pubmed_count"].notna().sum())
 st.caption(f"{len(shown)} of {len(cands)} pairs shown · evidence cached for {n_fetched} · click a column "
            "header to sort.")
 
 # ---------------------------------------------------------------------------------------------- one pair
 st.subheader("Evidence and verdict")
-pair_labels = {i: f"{r.regulator} → {r.target} (rank {r.rank})" for i, r in joined.iterrows()}
+pair_labels = {i: f"{r['regulator']} → {r['target']} (rank {r['rank']}, {r['verdict']})" for i, r in joined.iterrows()}
 i = st.selectbox("Pair", list(pair_labels), format_func=pair_labels.get, key="lit_pair")
 row = joined.loc[i]
 reg, tgt = row["regulator"], row["target"]
@@ -203,10 +207,10 @@ st.dataframe(table, hide_index=True, key="lit_summary",
              column_config={"share": st.column_config.NumberColumn(format="percent")})
 mine = reviews.merge(cands[["regulator", "target"]], on=["regulator", "target"])
 d1, d2, d3 = st.columns(3)
-d1.download_button("Reviews (CSV)", export_csv(mine), file_name=f"reviews_{run_id}.csv", mime="text/csv",
+d1.download_button("Reviews (CSV)", export_csv(mine), file_name=f"reviews_{run_id}.csv", mime="text/csv", on_click="ignore",
                    disabled=mine.empty)
 d2.download_button("Table 5.13 (Markdown)", export_markdown(mine, title=f"Literature-supported predicted interactions ({labels[run_id]})"),
-                   file_name=f"literature_{run_id}.md", mime="text/markdown", disabled=mine.empty,
+                   file_name=f"literature_{run_id}.md", mime="text/markdown", disabled=mine.empty, on_click="ignore",
                    help="Supported pairs: gene pair, PubMed id, evidence, as in the thesis's Table 5.13.")
 d3.download_button("Evidence (CSV)", evidence_export(evidence).to_csv(index=False),
-                   file_name=f"evidence_{run_id}.csv", mime="text/csv")
+                   file_name=f"evidence_{run_id}.csv", mime="text/csv", on_click="ignore")
