@@ -127,3 +127,19 @@ def test_predicted_network_of_stored_runs(sc, tmp_path):
     assert set(pe.loc[pe.known == 1, "sign"]) <= {1, -1} and (pe.loc[pe.known == 0, "sign"] == 0).all()
     with pytest.raises(InputError, match="no run"):
         predicted_network(ws, "nope")
+
+
+def test_models_page_offers_discovery_as_exploration():
+    from tests.test_app_pages import open_page, start_runs, wait_for_runs
+
+    at = open_page("pages/models.py")
+    assert "discovery (in-sample)" in at.selectbox(key="split_name").options
+    at.selectbox(key="split_name").set_value("discovery").run()
+    assert any("for exploring, not evaluating" in i.value for i in at.info)
+    at.multiselect(key="methods_chosen").set_value(["pearson", "degree"]).run()
+    start_runs(at)
+    runs = wait_for_runs(2)
+    assert {(r.split, r.status) for r in runs} == {("discovery", "done")}
+    assert all(r.record["in_sample"] for r in runs)
+    pred = predicted_network(Workspace(), next(r.id for r in runs if r.method == "degree"))
+    assert pred["trained"].sum() == 2 * pred["known"].sum() > 0

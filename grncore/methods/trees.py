@@ -9,6 +9,9 @@ standardised: arboreto passes the raw matrix, and tree splits do not depend on f
 Per-target fits run in a process pool (``n_jobs``; the expression matrix is sent once per
 worker, tasks are target indices, a few per task for the fast GRNBoost2 engine); ``progress`` is called per finished target and
 ``should_stop`` is polled several times a second: cancelling terminates the workers at once.
+Workers live no longer than the run: the pool is terminated and joined on cancel or error, and
+each worker watches the process that owns the run (`grncore._proc.exit_when_gone`), so a killed
+owner (SIGKILL, SIGTERM) takes its workers with it even while they are busy in a long fit.
 Each target's random state is derived from ``seed`` and the target name, so scores do not
 depend on ``n_jobs`` nor on which other targets are fitted.
 """
@@ -23,6 +26,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
+from .. import _proc
 from ..data import Dataset
 from ..train.progress import Cancelled, check_stop, never_stop, no_progress
 from . import _boost
@@ -194,7 +198,7 @@ def run_targets(state: dict, names: list[str], *, n_jobs: int = 0, progress=no_p
             progress(t + 1, total, f"{label}: {names[t]} ({n_trees} trees)")
         return imp
     ctx = _context()
-    pool = ctx.Pool(jobs, initializer=_worker_init, initargs=(state,))
+    pool = ctx.Pool(jobs, initializer=_worker_init, initargs=(state, _proc.current()))
     finished = False
     try:
         results = pool.imap_unordered(_worker_task, _chunks(total, jobs, state), chunksize=1)
@@ -233,8 +237,9 @@ def _context():
     return mp.get_context("spawn")
 
 
-def _worker_init(state: dict) -> None:
+def _worker_init(state: dict, owner: _proc.ProcessId) -> None:
     global _STATE
+    _proc.exit_when_gone(owner)  # the fork server, not the owner, is this worker's parent
     try:
         from threadpoolctl import threadpool_limits
 
