@@ -68,10 +68,20 @@ if b1.button("Fetch evidence", type="primary", disabled=busy, key="lit_fetch",
 elif b2.button("Refresh all", disabled=busy, key="lit_refresh",
                help="Ask again for every pair; an answer that does not come back leaves the cached one."):
     started = LookupJob(cands, store, organism=organism or None, refresh=True).start()
-if started is not None:
-    st.session_state["lit_job"] = job_id = f"{time.time():.6f}-{id(started)}"
-    jobs[job_id] = started
+
+
+def _track(job: LookupJob) -> None:
+    """Make ``job`` this session's lookup (kept in the process-wide registry, which holds the
+    20 most recent lookups)."""
+    for old in [k for k, j in jobs.items() if not j.running][:-19]:
+        del jobs[old]
+    st.session_state["lit_job"] = job_id = f"{time.time():.6f}-{id(job)}"
+    jobs[job_id] = job
     st.session_state.pop("lit_notices", None)
+
+
+if started is not None:
+    _track(started)
 
 
 @st.fragment(run_every=1.0)
@@ -151,7 +161,12 @@ m1.metric("PubMed papers", "not fetched" if pd.isna(row["pubmed_count"]) else in
 m2.metric("PubTator3 papers", "not fetched" if pd.isna(row["pubtator_count"]) else int(row["pubtator_count"]))
 m3.metric("Rank", int(row["rank"]))
 m4.metric("Percentile", f"{row['percentile']:.2f}")
-st.markdown(f"[Search PubMed for {_ui.md(reg)} and {_ui.md(tgt)}]({row['search_url']})")
+l1, l2 = st.columns([3, 1])
+l1.markdown(f"[Search PubMed for {_ui.md(reg)} and {_ui.md(tgt)}]({row['search_url']})")
+if l2.button("Refresh this pair", key="lit_refresh_pair", disabled=busy):
+    _track(LookupJob(cands[(cands["regulator"] == reg) & (cands["target"] == tgt)], store,
+                     organism=organism or None, refresh=True).start())
+    st.rerun()
 fetched = [f"{name} fetched {time.strftime('%Y-%m-%d %H:%M', time.localtime(t))}"
            for name, t in (("PubMed", row["eutils_fetched_at"]), ("PubTator3", row["pubtator_fetched_at"]))
            if pd.notna(t)]

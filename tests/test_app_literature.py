@@ -90,6 +90,12 @@ def test_lookup_review_new_session_exports_and_offline(finished_run, monkeypatch
     assert f"**{a}** represses **{b}** \\<b\\>in\\</b\\> embryonic stem cells\\." in markdown
     assert "https://pubmed.ncbi.nlm.nih.gov/111/" in markdown
 
+    at.button(key="lit_refresh_pair").click().run()  # asks again for this pair only
+    wait_lookups()
+    at.run()
+    assert [len(standin.received(e)) for e in ("esearch.fcgi", "esummary.fcgi", "search")] == [11, 2, 11]
+    assert standin.received("esearch.fcgi")[-1]["params"]["term"] == f'"{a}"[tiab] AND "{b}"[tiab]'
+
     assert labelled(at.text_area, "Quote").value.startswith(f"We show that {a} represses {b}")
     assert labelled(at.text_input, "PubMed ids").value == "111"
     assert labelled(at.radio, "Verdict").value is None

@@ -241,6 +241,28 @@ def test_candidates_are_the_top_unknown_untrained_pairs():
         candidates(pred, top=0)
 
 
+def test_discovery_run_candidates_are_its_novel_pairs():
+    from grncore.bench.run import run
+    from grncore.data import simulate
+    from grncore.jobs import Workspace
+    from grncore.literature import run_candidates
+    from grncore.network.predicted import predicted_network
+
+    ws = Workspace()
+    ds = simulate.demo(seed=0)
+    run_id = run(ds, "pearson", "discovery", workspace=ws, dataset_id=ws.save_dataset(ds)).run_id
+    pred = predicted_network(ws, run_id)
+    out = run_candidates(ws, run_id, top=25)
+    novel = pred[pred["known"] == 0].nsmallest(25, "rank")
+    assert list(zip(out["regulator"], out["target"])) == list(zip(novel["regulator"], novel["target"]))
+    truth = set(zip(ds.network["regulator"], ds.network["target"]))
+    assert not truth & set(zip(out["regulator"], out["target"]))
+    assert list(out["reverse_known"]) == [(t, r) in truth for r, t in zip(out["regulator"], out["target"])]
+    assert out["regulator_is_tf"].all() and len(pred) == ds.n_candidate_pairs
+    n, rank = len(pred), out.loc[0, "rank"]
+    assert out.loc[0, "percentile"] == pytest.approx(100 * (n - rank + 1) / n)
+
+
 def test_reviews_persist_are_editable_and_export_like_table_5_13(tmp_path):
     store = LiteratureStore(tmp_path / "ws")
     store.save_review("RUNX3", "EZH2", "supported", pmids="28052056; PMC5216711",
