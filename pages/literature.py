@@ -86,14 +86,17 @@ if started is not None:
 
 @st.fragment(run_every=1.0)
 def lookup_progress() -> None:
+    """This session's lookup: progress and Cancel while it runs, then one line on how it went.
+    Every state draws the same two slots, so nothing of an earlier state is left on screen."""
     job = jobs.get(st.session_state.get("lit_job", ""))
+    status, action = st.empty(), st.empty()
     if job is None:
         return
     snap = job.snapshot()
     if job.running:
         text = f"{snap['done']}/{snap['total']} · {snap['message']} · {_ui.fmt_seconds(snap['elapsed'])}"
-        st.progress(snap["fraction"], text=_ui.md(text))
-        if st.button("Cancel lookup", key="lit_cancel"):
+        status.progress(snap["fraction"], text=_ui.md(text))
+        if action.button("Cancel lookup", key="lit_cancel"):
             job.cancel()
         return
     report = job.report
@@ -104,11 +107,10 @@ def lookup_progress() -> None:
         if report and report.cancelled:
             st.session_state["lit_notices"].append("The lookup was cancelled; what arrived is cached.")
         st.rerun(scope="app")  # show the new evidence
-    # always draw something here, so that the progress bar of the lookup is replaced
     services = "" if report is None else ": " + " · ".join(
         f"{name} {s.state} ({s.requests} requests)" for name, s in report.services.items())
     took = "" if report is None else f" in {report.seconds:.1f} s"
-    st.caption(_ui.md(f"Last lookup {job.status}{took}{services}"))
+    status.caption(_ui.md(f"Last lookup {job.status}{took}{services}"))
 
 
 lookup_progress()

@@ -45,7 +45,9 @@ def test_review_false_positives_with_evidence_then_offline(tmp_path):
         quote = page.locator('[data-testid="stMarkdownContainer"] blockquote').first
         assert quote.inner_text().startswith(f"We show that {a} represses {b} in embryonic stem cells.")
         assert quote.locator("strong").all_inner_texts() == [a, b]  # both names highlighted
-        page.mouse.move(0, 0)  # no tooltip over the screenshot
+        page.get_by_text("Last lookup done").wait_for(timeout=10_000)
+        assert page.get_by_role("button", name="Cancel lookup").count() == 0  # the progress bar is gone
+        page.get_by_role("heading", name="Literature").click()  # move focus: no tooltip over the screenshot
         screenshot(page, "literature_evidence")
 
         page.get_by_text("supported", exact=True).first.click()
@@ -67,7 +69,7 @@ def test_review_false_positives_with_evidence_then_offline(tmp_path):
         page.get_by_text("PubTator3 is offline").wait_for(timeout=30_000)
         wait_app_idle(page)
         assert title.is_visible()  # the cached evidence is still on screen
-        page.mouse.move(0, 0)
+        page.get_by_role("heading", name="Literature").click()
         page.get_by_text("Last lookup done").wait_for(timeout=10_000)
         screenshot(page, "literature_offline")
         assert page.get_by_role("button", name="Cancel lookup").count() == 0  # the progress bar is gone
