@@ -175,7 +175,8 @@ fetched = [f"{name} fetched {time.strftime('%Y-%m-%d %H:%M', time.localtime(t))}
 st.caption(" · ".join(fetched) if fetched else "No evidence cached for this pair yet: press Fetch evidence.")
 if row["pmids"]:
     lines = [f"- [{p}]({pubmed_url(p)}) {_ui.md(t) or '(no title)'} · {_ui.md(j)} {_ui.md(y)}"
-             for p, t, j, y in zip(row["pmids"], row["titles"], row["journals"], row["years"])]
+             + (f" · {_ui.md(c)}" if c else "")
+             for p, t, j, y, c in zip(row["pmids"], row["titles"], row["journals"], row["years"], row["pmcids"])]
     st.markdown("\n".join(lines))
 for p in row["passages"]:
     text = "".join(f"**{_ui.md(piece)}**" if hit else _ui.md(piece) for piece, hit in highlight(p["sentence"], p["mentions"]))

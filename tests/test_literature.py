@@ -175,6 +175,7 @@ def test_a_second_lookup_is_answered_from_the_cache(store):
         ev = first.evidence
         assert list(ev["pubmed_count"]) == [3] * 5 and all(len(t) == 3 for t in ev["titles"])
         assert ev.loc[0, "titles"][0] == "Runx3 and Ezh2 in study 1"
+        assert ev.loc[0, "pmcids"] == ("PMC30000001", "PMC30000002", "PMC30000003")
         assert ev.loc[0, "sentence"] == "We show that Runx3 represses Ezh2 in embryonic stem cells."
         assert {k: v.state for k, v in first.services.items()} == {"E-utilities": "ok", "PubTator3": "ok"}
         eu2, pt2 = clients(s)

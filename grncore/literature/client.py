@@ -276,7 +276,7 @@ class Eutils:
             return SearchHit(term, 0, ())
         return SearchHit(term, count, pmids)
 
-    def esummary(self, pmids, progress=None) -> dict[str, Summary]:
+    def esummary(self, pmids) -> dict[str, Summary]:
         """Title, journal and year of each PMID, in batches of `ESUMMARY_BATCH` ids per request."""
         ids = list(dict.fromkeys(str(p) for p in pmids))
         out: dict[str, Summary] = {}
@@ -293,8 +293,6 @@ class Eutils:
                 out[str(uid)] = Summary(pmid=str(uid), title=str(doc.get("title", "")),
                                         journal=str(doc.get("source") or doc.get("fulljournalname") or ""),
                                         year=_year(doc), pmcid=_pmcid(doc))
-            if progress is not None:
-                progress(min(start + ESUMMARY_BATCH, len(ids)), len(ids))
         return out
 
 

@@ -84,7 +84,7 @@ def evidence_table(store: LiteratureStore, pairs, organism: str | None = None) -
 
     Columns: ``regulator, target`` (and any other columns of a ``pairs`` frame), ``term`` (the
     PubMed query), ``search_url``, ``pubmed_count`` (Int64; NA when never fetched), ``pmids``,
-    ``titles``, ``journals``, ``years`` (tuples, PubMed's relevance order), ``pubtator_count``,
+    ``titles``, ``journals``, ``years``, ``pmcids`` (tuples, PubMed's relevance order), ``pubtator_count``,
     ``sentence`` (the first passage naming both genes, "" when none), ``sentence_pmid``,
     ``mentions`` (the words to highlight), ``passages`` (up to 3 dicts), ``eutils_fetched_at``,
     ``pubtator_fetched_at`` (epoch seconds; NaN when never fetched).
@@ -105,6 +105,7 @@ def evidence_table(store: LiteratureStore, pairs, organism: str | None = None) -
                    titles=tuple(d.title if d else "" for d in docs),
                    journals=tuple(d.journal if d else "" for d in docs),
                    years=tuple(d.year if d else "" for d in docs),
+                   pmcids=tuple(d.pmcid if d else "" for d in docs),
                    eutils_fetched_at=hit[1] if hit else float("nan"))
         pub = pubs.get(query)
         passages = pub[0].passages if pub else ()
@@ -117,7 +118,7 @@ def evidence_table(store: LiteratureStore, pairs, organism: str | None = None) -
                    pubtator_fetched_at=pub[1] if pub else float("nan"))
         rows.append(row)
     out = pd.DataFrame(rows, columns=["regulator", "target", "term", "search_url", "pubmed_count", "pmids", "titles",
-                                      "journals", "years", "eutils_fetched_at", "pubtator_count", "sentence",
+                                      "journals", "years", "pmcids", "eutils_fetched_at", "pubtator_count", "sentence",
                                       "sentence_pmid", "mentions", "passages", "pubtator_fetched_at"])
     out["pubmed_count"] = out["pubmed_count"].astype("Int64")
     out["pubtator_count"] = out["pubtator_count"].astype("Int64")
