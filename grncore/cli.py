@@ -261,6 +261,36 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_literature(args: argparse.Namespace) -> int:
+    """Evidence for the top-N unknown pairs of a predictions file, cached in the workspace's
+    literature.sqlite; offline, what the cache holds is written with a note on stderr (exit 0)."""
+    from .jobs import workspace_path
+    from .literature import LiteratureStore, candidates, evidence_export, lookup
+    from .network.predicted import read_predictions_file
+
+    if not Path(args.predictions).exists():
+        raise InputError(f"no such file: {args.predictions}", where="--predictions",
+                         fix="check the path (relative paths start from the current directory)")
+    cands = candidates(read_predictions_file(args.predictions), top=args.top)
+    store = LiteratureStore(workspace_path())
+    bar = ProgressBar("literature")
+    try:
+        report = lookup(cands, store, organism=args.organism, refresh=args.refresh, progress=bar)
+    finally:
+        bar.close()
+    for notice in report.notices():
+        print(f"note: {notice}", file=sys.stderr)
+    ev = report.evidence
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    evidence_export(ev).to_csv(out / "evidence.csv", index=False)
+    counts = ev["pubmed_count"]
+    print(json.dumps({"pairs": len(ev), "fetched": int(counts.notna().sum()),
+                      "with_papers": int((counts.fillna(0) > 0).sum()), "offline": report.offline,
+                      "csv": str(out / "evidence.csv")}))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m grncore", description="GRN Workbench engine")
     parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
@@ -326,6 +356,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", default="auto")
     p.add_argument("--out", required=True)
     p.set_defaults(func=cmd_bench)
+
+    p = sub.add_parser("literature", help="PubMed / PubTator3 evidence for the top unknown pairs; write evidence.csv")
+    p.add_argument("--predictions", required=True,
+                   help="predicted network: predictions.csv (regulator,target,score,label), TF,target,importance "
+                        "or BEELINE rankedEdges.csv")
+    p.add_argument("--top", type=int, default=50, metavar="N", help="pairs to look up (default 50)")
+    p.add_argument("--organism", default=None, metavar="TERM", help='PubMed organism term, e.g. "Mus musculus"')
+    p.add_argument("--refresh", action="store_true", help="ask the services again even for cached pairs")
+    p.add_argument("--out", required=True, help="output folder (evidence.csv)")
+    p.set_defaults(func=cmd_literature)
     return parser
 
 
