@@ -3,6 +3,8 @@
 - `split_states`: one dataset split by a sample-metadata column (``condition`` of
   `grncore.data.simulate.two_states`: ``source`` / ``target``).
 - `pair_states`: two datasets on one gene space (rows intersected; none in common is an error).
+- `read_state`: one state's expression file or folder (anything `grncore.data.load` reads, genes x
+  samples); unlike a `Dataset`, a state may hold a single sample (bulk, a DREAM4 steady state).
 - `infer_grn`: a GRN of one state from an unsupervised method of `grncore.methods` (``pearson``,
   ``spearman``, ``mutual_info``, ``genie3``, ``grnboost2``) run on that state's samples only, as
   ``regulator, target, importance`` (the ``n_edges`` highest scores).
@@ -13,9 +15,29 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..data import Dataset, InputError
+from pathlib import Path
+
+from ..data import Dataset, InputError, load, read_expression
+from ..data.dataset import _validate_expression
 
 UNSUPERVISED = ("pearson", "spearman", "mutual_info", "genie3", "grnboost2")
+
+
+def read_state(path, *, where: str | None = None) -> pd.DataFrame:
+    """Genes x samples float32 of one state. A folder or a multi-sample table goes through
+    `grncore.data.load`; a one-column table gets the same checks (names, numbers, finite values)."""
+    p = Path(path)
+    where = where or p.name
+    if not p.exists():
+        raise InputError(f"no such file or folder: {path}", where=where,
+                         fix="check the path (relative paths start from the current directory)")
+    if p.is_dir() or p.suffix == ".h5ad":
+        return load(p).expression
+    expr, _, _ = read_expression(p, orientation="genes_rows")
+    if expr.shape[1] == 1:   # Dataset needs two samples; validate the column next to a copy of itself
+        twice = pd.concat([expr, expr.set_axis([f"{expr.columns[0]} (copy)"], axis=1)], axis=1)
+        return _validate_expression(twice, where).iloc[:, :1]
+    return load(p, orientation="genes_rows").expression
 
 
 def split_states(ds: Dataset, column: str = "condition", source: str = "source",
