@@ -225,10 +225,9 @@ def cmd_restore(args: argparse.Namespace) -> int:
     hide = [g for g in (args.hide_genes or "").split(",") if g.strip()]
     rs.core.check_threshold(args.threshold, "--threshold")
     problem = rs.prepare(source, target, target_grn, source_grn, mode=args.mode,
-                         edge_threshold=args.edge_threshold, tfs=tfs, hide_genes=hide)
-    cache: dict = {}
-    fits = rs.fit_edges(problem, args.relationship, source, target, fit_expr)
-    cache[args.relationship] = fits
+                         edge_threshold=args.edge_threshold, tfs=tfs, hide_genes=hide, fit_expression=fit_expr)
+    cache: dict = {args.relationship: {}}
+    fits = rs.fit_edges(problem, args.relationship, source, target, fit_expr, cache[args.relationship])
     result = rs.run(problem, fits, args.threshold, relationship=args.relationship)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

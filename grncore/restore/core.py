@@ -109,14 +109,18 @@ def _mean(expr: pd.DataFrame) -> pd.Series:
 # ---------------------------------------------------------------------- prepare
 def prepare(source: pd.DataFrame, target: pd.DataFrame, target_grn: pd.DataFrame,
             source_grn: pd.DataFrame | None = None, *, mode: str = "corrected", edge_threshold: float = 0.1,
-            tfs=None, hide_genes=()) -> Problem:
+            tfs=None, hide_genes=(), fit_expression: pd.DataFrame | None = None) -> Problem:
     """Build the `Problem`: state means, the acyclic difference network, objective, candidates.
 
     ``source``/``target``: genes x samples of each state (one gene space: the rows must share
     genes). ``target_grn``/``source_grn``: edge tables (`as_grn`); ``source_grn=None`` means one
     GRN for both states. ``tfs``: optional regulator list (corrected mode: candidates are
     restricted to it; the gager mode, as published, takes every node). ``hide_genes``: genes left
-    out of the objective (they can still be chosen).
+    out of the objective (they can still be chosen). Corrected mode: the feedback arc set is
+    taken under ``w * |r|``, ``r`` the Pearson correlation of the edge's genes over the fitting
+    samples (``fit_expression``, else both states pooled), so that among equally important
+    edges (e.g. a gold standard, all weights 1) the cycle is cut where the data support an edge
+    least; with fewer than 3 fitting samples, under ``w`` alone.
     """
     if mode not in MODES:
         raise InputError(f"unknown mode {mode!r}", where="mode", fix="use gager or corrected")
@@ -138,7 +142,11 @@ def prepare(source: pd.DataFrame, target: pd.DataFrame, target_grn: pd.DataFrame
         raise InputError(f"no GRN edge has a normalised importance above the edge threshold {th1:g}",
                          where="edge_threshold", fix="lower the edge threshold")
     regulators_before = {u for u in g if g.out_degree(u) > 0}
-    removed = break_cycles_gager(g) if mode == "gager" else break_cycles_fas(g)
+    if mode == "gager":
+        removed = break_cycles_gager(g)
+    else:
+        _support(g, fit_data(source, target, fit_expression))
+        removed = break_cycles_fas(g, weight="support")
     if removed:
         notes.append(f"{len(removed)} edge(s) removed to break cycles")
     nodes = list(g.nodes)
@@ -161,6 +169,30 @@ def prepare(source: pd.DataFrame, target: pd.DataFrame, target_grn: pd.DataFrame
     return Problem(mode, g, removed, src, tgt, objective, candidates, th1, hidden, notes)
 
 
+def fit_data(source: pd.DataFrame, target: pd.DataFrame, fit_expression: pd.DataFrame | None) -> pd.DataFrame:
+    """The samples corrected-mode edges are fitted on: ``fit_expression``, else both states pooled."""
+    return pd.concat([source, target], axis=1) if fit_expression is None else fit_expression
+
+
+def _support(g: nx.DiGraph, data: pd.DataFrame) -> None:
+    """Edge attribute ``support = weight * |pearson r|`` over ``data`` (``weight`` when r is not
+    computable: fewer than 3 samples, a gene absent or without spread)."""
+    nodes = [u for u in g if u in data.index]
+    if data.shape[1] < 3 or not nodes:
+        r = {}
+    else:
+        X = data.loc[nodes].to_numpy(dtype=float)
+        X = X - X.mean(axis=1, keepdims=True)
+        norm = np.sqrt((X * X).sum(axis=1))
+        pos = {u: i for i, u in enumerate(nodes)}
+        r = {}
+        for u, v in g.edges:
+            if u in pos and v in pos and norm[pos[u]] > 0 and norm[pos[v]] > 0:
+                r[u, v] = abs(float(X[pos[u]] @ X[pos[v]]) / (norm[pos[u]] * norm[pos[v]]))
+    for u, v, d in g.edges(data=True):
+        d["support"] = d["weight"] * r.get((u, v), 1.0)
+
+
 def gager_order(g: nx.DiGraph) -> list[str]:
     """GAGER's candidate order: depth (0 without parents, else 1 + the deepest parent), then
     descending total outgoing weight; ties keep the graph's node order."""
@@ -174,39 +206,42 @@ def gager_order(g: nx.DiGraph) -> list[str]:
 
 # ---------------------------------------------------------------------- fitting
 def fit_edges(problem: Problem, relationship: str, source: pd.DataFrame, target: pd.DataFrame,
-              fit_expression: pd.DataFrame | None = None) -> dict[tuple[str, str], Fit]:
+              fit_expression: pd.DataFrame | None = None, cache: dict | None = None) -> dict[tuple[str, str], Fit]:
     """One `Fit` per difference-network edge.
 
     gager: on the two state means (``(mean_source(p), mean_source(t))`` and the target pair),
     with the two-coefficient reductions. corrected: on per-sample pairs, ``fit_expression`` if
-    given (genes x samples), else the samples of both states pooled.
+    given (genes x samples), else the samples of both states pooled. ``cache``: a dict of
+    ``(regulator, target) -> Fit`` for this relationship, mode and data, used and filled (an
+    edge's fit depends on nothing else, so a th1 or hide_genes change refits nothing).
     """
     if relationship not in RELATIONSHIPS:
         raise InputError(f"unknown relationship {relationship!r}", where="relationship",
                          fix=f"use one of {', '.join(RELATIONSHIPS)}")
-    g = problem.graph
+    cache = {} if cache is None else cache
+    todo = [e for e in problem.graph.edges if e not in cache]
     if problem.mode == "gager":
         pts = pd.concat([problem.source, problem.target], axis=1).to_numpy()
         idx = {u: i for i, u in enumerate(problem.source.index)}
-        return {(u, v): fit_relationship(relationship, pts[idx[u]], pts[idx[v]], reduced=True)
-                for u, v in g.edges}
-    if fit_expression is None:
-        data = pd.concat([source, target], axis=1)
-        where = "pooled samples of both states"
-    else:
-        data = fit_expression
-        where = "fit expression"
-    missing = [u for u in g if u not in data.index]
-    if missing:
-        raise InputError(f"the {where} lack gene(s) {', '.join(missing[:3])}", where="fit expression",
-                         fix="give fitting samples over the GRN's genes")
-    if data.shape[1] < 3:
-        raise InputError(f"the corrected mode fits each edge on per-sample pairs, but the {where} hold "
-                         f"{data.shape[1]} sample(s)", where="fit expression",
-                         fix="give at least 3 samples (e.g. --fit-expression with other experiments)")
-    X = data.loc[list(g.nodes)].astype(float)
-    rows = {u: X.loc[u].to_numpy() for u in g}
-    return {(u, v): fit_relationship(relationship, rows[u], rows[v]) for u, v in g.edges}
+        for u, v in todo:
+            cache[u, v] = fit_relationship(relationship, pts[idx[u]], pts[idx[v]], reduced=True)
+    elif todo:
+        data = fit_data(source, target, fit_expression)
+        where = "pooled samples of both states" if fit_expression is None else "fit expression"
+        needed = list(dict.fromkeys(u for e in todo for u in e))
+        missing = [u for u in needed if u not in data.index]
+        if missing:
+            raise InputError(f"the {where} lack gene(s) {', '.join(missing[:3])}", where="fit expression",
+                             fix="give fitting samples over the GRN's genes")
+        if data.shape[1] < 3:
+            raise InputError(f"the corrected mode fits each edge on per-sample pairs, but the {where} hold "
+                             f"{data.shape[1]} sample(s)", where="fit expression",
+                             fix="give at least 3 samples (e.g. --fit-expression with other experiments)")
+        X = data.loc[needed].to_numpy(dtype=float)
+        rows = {u: X[i] for i, u in enumerate(needed)}
+        for u, v in todo:
+            cache[u, v] = fit_relationship(relationship, rows[u], rows[v])
+    return {e: cache[e] for e in problem.graph.edges}
 
 
 def fit_table(problem: Problem, fits: dict) -> pd.DataFrame:
@@ -340,7 +375,7 @@ def restore(source: pd.DataFrame, target: pd.DataFrame, target_grn: pd.DataFrame
     """`prepare` + `fit_edges` + `run` (see the package docstring)."""
     check_threshold(threshold)
     problem = prepare(source, target, target_grn, source_grn, mode=mode, edge_threshold=edge_threshold,
-                      tfs=tfs, hide_genes=hide_genes)
+                      tfs=tfs, hide_genes=hide_genes, fit_expression=fit_expression)
     fits = fit_edges(problem, relationship, source, target, fit_expression)
     return run(problem, fits, threshold, relationship=relationship)
 
@@ -354,15 +389,12 @@ def sweep(problem: Problem, source: pd.DataFrame, target: pd.DataFrame, fit_expr
           relationships=None, thresholds=SWEEP_THRESHOLDS, fits_cache: dict | None = None) -> pd.DataFrame:
     """th2 from 90% to 10% for every relationship: ``relationship, threshold, difference, n_tfs,
     product`` (difference x n_tfs), one greedy run per relationship at the lowest threshold, cut
-    at the others (`cut`). ``fits_cache`` (relationship -> fits) is used and filled if given."""
+    at the others (`cut`). ``fits_cache`` (relationship -> `fit_edges` cache) is used and filled."""
     ths = [check_threshold(t) for t in thresholds]
     rows = []
     for rel in relationships or relationships_for(problem.mode):
-        fits = fits_cache.get(rel) if fits_cache is not None else None
-        if fits is None:
-            fits = fit_edges(problem, rel, source, target, fit_expression)
-            if fits_cache is not None:
-                fits_cache[rel] = fits
+        cache = fits_cache.setdefault(rel, {}) if fits_cache is not None else None
+        fits = fit_edges(problem, rel, source, target, fit_expression, cache)
         res = run(problem, fits, min(ths), relationship=rel)
         for t in ths:
             d, n = cut(res, t)

@@ -110,11 +110,12 @@ def break_cycles_gager(g: nx.DiGraph) -> list[tuple[str, str, float]]:
         g.remove_edge(u, v)
 
 
-def feedback_arc_set(g: nx.DiGraph) -> list[tuple[str, str]]:
-    """The Eades-Lin-Smyth feedback arc set of ``g`` (module docstring); self-loops included."""
+def feedback_arc_set(g: nx.DiGraph, weight: str = "weight") -> list[tuple[str, str]]:
+    """The Eades-Lin-Smyth feedback arc set of ``g`` (module docstring) under the edge attribute
+    ``weight`` (1 where absent); self-loops included."""
     index = {u: i for i, u in enumerate(g.nodes)}
-    succ = {u: {v: float(d.get("weight", 1.0)) for v, d in g.succ[u].items() if v != u} for u in g}
-    pred = {u: {p: float(d.get("weight", 1.0)) for p, d in g.pred[u].items() if p != u} for u in g}
+    succ = {u: {v: float(d.get(weight, 1.0)) for v, d in g.succ[u].items() if v != u} for u in g}
+    pred = {u: {p: float(d.get(weight, 1.0)) for p, d in g.pred[u].items() if p != u} for u in g}
     out_w = {u: sum(s.values()) for u, s in succ.items()}
     in_w = {u: sum(p.values()) for u, p in pred.items()}
     alive = set(g.nodes)
@@ -170,9 +171,10 @@ def feedback_arc_set(g: nx.DiGraph) -> list[tuple[str, str]]:
     return [(u, v) for u, v in g.edges if pos[u] >= pos[v]]
 
 
-def break_cycles_fas(g: nx.DiGraph) -> list[tuple[str, str, float]]:
-    """Delete, in place, the Eades-Lin-Smyth feedback arc set; returns ``(u, v, weight)``."""
-    arcs = feedback_arc_set(g)
+def break_cycles_fas(g: nx.DiGraph, weight: str = "weight") -> list[tuple[str, str, float]]:
+    """Delete, in place, the Eades-Lin-Smyth feedback arc set under edge attribute ``weight``;
+    returns ``(u, v, weight)`` with the edges' own ``weight``."""
+    arcs = feedback_arc_set(g, weight)
     removed = [(u, v, float(g.edges[u, v].get("weight", 1.0))) for u, v in arcs]
     g.remove_edges_from(arcs)
     return removed
