@@ -38,7 +38,8 @@ _COLUMN_NAMES = {"regulator": ("regulator", "tf", "gene1", "source", "from"),
 def as_grn(frame: pd.DataFrame, genes=None, *, where: str = "GRN") -> pd.DataFrame:
     """``frame`` as ``regulator, target, importance`` (float). Column names are matched
     case-insensitively (TF/regulator/Gene1, target/Gene2, importance/score/weight/EdgeWeight);
-    without an importance column every edge weighs 1. Self-loops are dropped; with ``genes``,
+    without an importance column (or with one left all empty, as a gold standard's ``weight``)
+    every edge weighs 1. Self-loops are dropped; with ``genes``,
     edges naming a gene outside them are dropped, and a GRN left without edges is an `InputError`.
     """
     if not isinstance(frame, pd.DataFrame) or frame.shape[1] < 2:
@@ -52,7 +53,7 @@ def as_grn(frame: pd.DataFrame, genes=None, *, where: str = "GRN") -> pd.DataFra
     tgt = cols["target"] if cols["target"] is not None else frame.columns[1]
     out = pd.DataFrame({"regulator": frame[reg].astype(str).str.strip(),
                         "target": frame[tgt].astype(str).str.strip()})
-    if cols["importance"] is not None:
+    if cols["importance"] is not None and frame[cols["importance"]].notna().any():
         imp = pd.to_numeric(frame[cols["importance"]], errors="coerce")
         if imp.isna().any() or not imp.abs().lt(float("inf")).all():
             raise InputError("the importance column holds values that are not finite numbers", where=where,
