@@ -224,11 +224,12 @@ def cmd_restore(args: argparse.Namespace) -> int:
     fit_expr = _read_states_expression(args.fit_expression, "--fit-expression") if args.fit_expression else None
     hide = [g for g in (args.hide_genes or "").split(",") if g.strip()]
     rs.core.check_threshold(args.threshold, "--threshold")
+    relationship = args.relationship or rs.DEFAULT_RELATIONSHIP[args.mode]
     problem = rs.prepare(source, target, target_grn, source_grn, mode=args.mode,
                          edge_threshold=args.edge_threshold, tfs=tfs, hide_genes=hide, fit_expression=fit_expr)
-    cache: dict = {args.relationship: {}}
-    fits = rs.fit_edges(problem, args.relationship, source, target, fit_expr, cache[args.relationship])
-    result = rs.run(problem, fits, args.threshold, relationship=args.relationship)
+    cache: dict = {relationship: {}}
+    fits = rs.fit_edges(problem, relationship, source, target, fit_expr, cache[relationship])
+    result = rs.run(problem, fits, args.threshold, relationship=relationship)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "restoration.json").write_text(json.dumps(result.to_json(), indent=1))
@@ -289,7 +290,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fit-expression", help="samples to fit the relationships on (corrected mode; default: both states pooled)")
     p.add_argument("--tfs", help="TF list restricting the candidates (corrected mode)")
     p.add_argument("--relationship", choices=("linear", "linear0", "quadratic", "sqrt", "sin", "hill", "auto"),
-                   default="linear")
+                   default=None, help="default: hill in corrected mode, linear in gager mode")
     p.add_argument("--mode", choices=("gager", "corrected"), default="corrected")
     p.add_argument("--threshold", type=float, default=0.35, help="th2: stop below this fraction of the initial difference")
     p.add_argument("--edge-threshold", type=float, default=0.1, help="th1: keep edges above this normalised importance")

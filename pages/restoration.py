@@ -190,7 +190,10 @@ with st.container(border=True):
                    help="gager: as published (state means, every node a candidate, single pass). "
                         "corrected: directed, regulators only, best first, per-cell fits.")
     rels = list(rs.relationships_for(mode))
-    relationship = d.selectbox("Relationship", rels, format_func=rs.LABELS.get, key=f"restore_rel_{mode}")
+    relationship = d.selectbox("Relationship", rels, index=rels.index(rs.DEFAULT_RELATIONSHIP[mode]),
+                               format_func=rs.LABELS.get, key=f"restore_rel_{mode}",
+                               help="Default: hill (corrected; best on the DREAM4 knockout validation), "
+                                    "linear (gager, as published).")
     genes_in_grn = sorted(set(grns[0].iloc[:, 0].astype(str)) | set(grns[0].iloc[:, 1].astype(str)))
     hide = tuple(st.multiselect("Hide genes from the objective (still choosable)",
                                 [g for g in genes_in_grn if g in s_df.index], key="restore_hide"))

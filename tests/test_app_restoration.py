@@ -32,7 +32,7 @@ def metric(at: AppTest, label: str) -> str:
     return next(m.value for m in at.metric if m.label == label)
 
 
-def engine_result(th2=0.35, th1=0.1, mode="corrected", relationship="linear"):
+def engine_result(th2=0.35, th1=0.1, mode="corrected", relationship=None):
     ts = simulate.two_states(n_genes=60, n_cells=200, n_perturbed_tfs=3, seed=0)
     s, t = rs.split_states(normalize_log1p(ts.dataset))
     return ts, rs.restore(s, t, ts.dataset.network, mode=mode, relationship=relationship, threshold=th2,

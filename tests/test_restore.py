@@ -187,7 +187,8 @@ def test_corrected_propagates_in_topological_order_and_picks_the_cause():
 
 def test_hidden_genes_leave_the_objective_but_stay_choosable():
     source, target, grn, fit_expr = chain_case()
-    r = restore(source, target, grn, mode="corrected", threshold=0.1, fit_expression=fit_expr, hide_genes=["A"])
+    r = restore(source, target, grn, mode="corrected", relationship="linear", threshold=0.1,
+                fit_expression=fit_expr, hide_genes=["A"])
     assert r.initial_difference == pytest.approx(4.0)
     first = {c["gene"]: c["first_step_difference"] for c in r.candidates}
     assert first == pytest.approx({"A": 0.0, "B": 0.0, "X": 4.0})  # A's own gap no longer counts

@@ -62,10 +62,32 @@ def test_restore_gager_with_two_grns_and_hidden_gene(tmp_path, capsys):
     res = json.loads((tmp_path / "a" / "restoration.json").read_text())
     assert [c["gene"] for c in res["chosen"]] == ["A", "D"]
     assert res["final_difference"] == pytest.approx(3.4074e-5, rel=1e-4)
+    assert res["relationship"] == "linear"                               # gager's default, as published
     assert main([*base, "--hide-genes", "E", "--out", str(tmp_path / "b")]) == 0
     res = json.loads((tmp_path / "b" / "restoration.json").read_text())
     assert res["initial_difference"] == pytest.approx(3.5)              # E's |-2| not counted
     capsys.readouterr()
+
+
+def test_restore_dream4_knockout_names_its_cause(tmp_path, capsys):
+    """DREAM4 size-100 net 1, knockout of G46 (its largest downstream effect): with G46 hidden,
+    the default (corrected, hill) ranks G46 first among 41 regulators from its targets alone."""
+    from grncore.data import read_dream4
+
+    ds = read_dream4(benchdata("dream4", "size100", "net1"))
+    ko, kd = ds.extras["knockouts"], ds.extras["knockdowns"]
+    ko[["ko_G46"]].to_csv(tmp_path / "ko.csv")
+    ds.extras["wildtype"].to_csv(tmp_path / "wt.csv")
+    pd.concat([ds.expression, ko.drop(columns="ko_G46"), kd.drop(columns="kd_G46")], axis=1).to_csv(tmp_path / "fit.csv")
+    gold = benchdata("dream4", "size100", "net1", "goldstandard.tsv")
+    assert main(["restore", "--source", str(tmp_path / "ko.csv"), "--target", str(tmp_path / "wt.csv"),
+                 "--network", str(gold), "--fit-expression", str(tmp_path / "fit.csv"), "--edge-threshold", "0",
+                 "--hide-genes", "G46", "--out", str(tmp_path / "out")]) == 0, capsys.readouterr().err
+    res = json.loads((tmp_path / "out" / "restoration.json").read_text())
+    assert res["relationship"] == "hill" and res["mode"] == "corrected"
+    assert len(res["candidates"]) == 41
+    assert res["candidates"][0]["gene"] == "G46"
+    assert res["chosen"][0]["gene"] == "G46"
 
 
 @pytest.mark.parametrize("case, message", [

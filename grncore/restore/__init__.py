@@ -42,18 +42,21 @@ the run stops once ``D < th2 * D0``. Each edge carries a fitted relationship ``y
 Both greedies depend on ``th2`` only through their stopping rule, so the threshold sweep (90% ..
 10%) is one run per relationship at 10%, cut at each threshold (`cut`).
 
+Default relationship (`DEFAULT_RELATIONSHIP`): linear for gager (as published), hill for
+corrected (chosen on the DREAM4 knockout validation, bench/results/restoration.md).
+
 Outputs (`Restoration`): chosen TFs with the remaining difference after each step, every
 candidate's difference if it alone were restored first (best first), per-gene source / target /
 predicted, the difference network, per-edge fit quality (form, R^2).
 """
 
-from .core import (MODES, SWEEP_THRESHOLDS, Problem, Restoration, cut, fit_edges, fit_table, prepare,
+from .core import (DEFAULT_RELATIONSHIP, MODES, SWEEP_THRESHOLDS, Problem, Restoration, cut, fit_edges, fit_table, prepare,
                    relationships_for, restore, run, sweep, sweep_summary)
 from .inputs import UNSUPERVISED, infer_grn, pair_states, read_state, split_states, state_labels
 from .network import as_grn, break_cycles_fas, break_cycles_gager, difference_network, feedback_arc_set
 from .relationships import FORMS, LABELS, RELATIONSHIPS, Fit, fit, fit_auto, fit_relationship
 
-__all__ = ["MODES", "SWEEP_THRESHOLDS", "Problem", "Restoration", "cut", "fit_edges", "fit_table", "prepare",
+__all__ = ["DEFAULT_RELATIONSHIP", "MODES", "SWEEP_THRESHOLDS", "Problem", "Restoration", "cut", "fit_edges", "fit_table", "prepare",
            "relationships_for", "restore", "run", "sweep", "sweep_summary", "UNSUPERVISED", "infer_grn",
            "pair_states", "read_state", "split_states", "state_labels", "as_grn", "break_cycles_fas", "break_cycles_gager",
            "difference_network", "feedback_arc_set", "FORMS", "LABELS", "RELATIONSHIPS", "Fit", "fit",
