@@ -128,9 +128,9 @@ with st.container(border=True):
         st.error(_ui.md(exc))
         st.stop()
     s_df, t_df = states["source"], states["target"]
+    scale = "normalised + log1p" if normalise else f"as given ({detect_scale(pd.concat([s_df, t_df], axis=1)).kind})"
     st.caption(f"{s_df.shape[0]} genes · source {s_df.shape[1]} samples · target {t_df.shape[1]} samples · "
-               f"{_ui.md(states['about'])} · scale before normalising: "
-               f"{detect_scale(pd.concat([s_df, t_df], axis=1)).kind if not normalise else 'normalised'}")
+               f"values {scale} · {_ui.md(states['about'])}")
     if states["perturbed"]:
         st.info("Known answer: the target state was made by perturbing "
                 + ", ".join(f"**{_ui.md(g)}**" for g in states["perturbed"]) + ".")
@@ -215,7 +215,7 @@ m2.metric("Remaining difference", f"{result.final_difference:.4g}",
           delta=f"{(result.final_difference / result.initial_difference - 1) * 100:.1f}%" if result.initial_difference else None,
           delta_color="inverse")
 m3.metric("TFs restored", len(result.chosen))
-m4.metric("Difference network", f"{problem.graph.number_of_nodes()} genes · {problem.graph.number_of_edges()} edges")
+m4.metric("Difference network genes · edges", f"{problem.graph.number_of_nodes()} · {problem.graph.number_of_edges()}")
 for note in result.notes:
     st.caption(_ui.md(note))
 if states["perturbed"]:
@@ -251,11 +251,12 @@ with st.expander("Every candidate's difference if it alone were restored first; 
 st.subheader("Threshold sweep (th2 from 90% to 10%), every relationship")
 with st.spinner("Sweeping thresholds..."):
     table = sweep_for(problem, states, states_key, key, mode, th1, hide)
-summary = rs.sweep_summary(table)
+summary = rs.sweep_summary(table, result.initial_difference)
 cols = st.columns(3)
 for col, value in zip(cols, ("difference", "n_tfs", "product")):
     col.plotly_chart(sweep_figure(table, value), key=f"restore_sweep_{value}", config=PLOT_CONFIG)
-st.markdown("**Best relationship per threshold** (lowest D x TFs among relationships restoring a TF)")
+st.markdown("**Best relationship per threshold**: the lowest D x TFs among relationships that reached the "
+            "threshold; where none did (`reached` off), the lowest remaining D.")
 st.dataframe(summary.assign(best_relationship=summary["best_relationship"].map(lambda r: rs.LABELS.get(r, r))),
              hide_index=True)
 

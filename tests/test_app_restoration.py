@@ -64,7 +64,8 @@ def test_sliders_change_the_result():
     at.slider(key="restore_th1").set_value(0.5).run()
     _, expected = engine_result(th2=0.8, th1=0.5)
     assert metric(at, "Initial difference D0") == f"{expected.initial_difference:.4g}"
-    assert metric(at, "Difference network").startswith(f"{expected.graph.number_of_nodes()} genes")
+    assert metric(at, "Difference network genes · edges") == (
+        f"{expected.graph.number_of_nodes()} · {expected.graph.number_of_edges()}")
     at.slider(key="restore_th1").set_value(0.1).run()
     at.slider(key="restore_th2").set_value(0.35).run()
     at.selectbox(key="restore_rel_corrected").set_value("quadratic").run()

@@ -229,10 +229,25 @@ def test_sweep_equals_separate_runs_and_summary_picks_lowest_product():
             assert row["difference"] == pytest.approx(alone.final_difference)
     n = table.groupby("relationship")["n_tfs"]
     assert (n.apply(lambda v: v.is_monotonic_increasing)).all()   # lower threshold, never fewer TFs
-    summary = sweep_summary(table)
+    problem_d0 = run(problem, cache["linear"], 0.9).initial_difference
+    summary = sweep_summary(table, problem_d0)
     for _, row in summary.iterrows():
-        grp = table[(table.threshold == row["threshold"]) & (table.n_tfs > 0)]
-        assert row["product"] == pytest.approx(grp["product"].min())
+        grp = table[table.threshold == row["threshold"]]
+        ok = grp[(grp.n_tfs > 0) & (grp.difference < row["threshold"] * problem_d0)]
+        assert row["reached"] == (len(ok) > 0)
+        if row["reached"]:
+            assert row["product"] == pytest.approx(ok["product"].min())
+        else:
+            assert row["difference"] == pytest.approx(grp["difference"].min())
+
+
+def test_sweep_summary_does_not_reward_restoring_nothing():
+    table = pd.DataFrame({"relationship": ["linear", "linear0", "linear", "linear0"],
+                          "threshold": [0.5, 0.5, 0.1, 0.1], "difference": [4.0, 9.9, 2.0, 9.9],
+                          "n_tfs": [2, 1, 5, 1], "product": [8.0, 9.9, 10.0, 9.9]})
+    summary = sweep_summary(table, 10.0)
+    assert summary["best_relationship"].tolist() == ["linear", "linear"]
+    assert summary["reached"].tolist() == [True, False]     # at 10%, D = 2 is not below 1: lowest D wins
 
 
 def test_cut_stops_at_the_first_step_below_the_threshold():

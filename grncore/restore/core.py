@@ -409,19 +409,21 @@ def sweep(problem: Problem, source: pd.DataFrame, target: pd.DataFrame, fit_expr
     return pd.DataFrame(rows, columns=["relationship", "threshold", "difference", "n_tfs", "product"])
 
 
-def sweep_summary(table: pd.DataFrame) -> pd.DataFrame:
-    """The best relationship per threshold (the paper's Table 1): the lowest product of remaining
-    difference and TF count among relationships that restored at least one TF (ties: the lower
-    difference, then the relationship order)."""
+def sweep_summary(table: pd.DataFrame, initial_difference: float) -> pd.DataFrame:
+    """The best relationship per threshold (the paper's Table 1). Among relationships that
+    reached the threshold (``difference < threshold * initial_difference``), the lowest product
+    of remaining difference and TF count (the paper's Figure 4 criterion); when none reached
+    it, the lowest remaining difference (the product alone would reward restoring one TF that
+    changes nothing). Ties: fewer TFs, then the relationship order. Column ``reached`` says which
+    rule chose."""
     rows = []
     for t, grp in table.groupby("threshold", sort=False):
-        ok = grp[grp["n_tfs"] > 0]
-        if ok.empty:
-            rows.append({"threshold": t, "best_relationship": "", "difference": float(grp["difference"].min()),
-                         "n_tfs": 0, "product": 0.0})
-            continue
-        best = ok.sort_values(["product", "difference"], kind="stable").iloc[0]
-        rows.append({"threshold": t, "best_relationship": best["relationship"],
-                     "difference": float(best["difference"]), "n_tfs": int(best["n_tfs"]),
-                     "product": float(best["product"])})
-    return pd.DataFrame(rows, columns=["threshold", "best_relationship", "difference", "n_tfs", "product"])
+        grp = grp.assign(_order=range(len(grp)))
+        reached = grp[(grp["n_tfs"] > 0) & (grp["difference"] < t * initial_difference)]
+        if len(reached):
+            best = reached.sort_values(["product", "n_tfs", "_order"], kind="stable").iloc[0]
+        else:
+            best = grp.sort_values(["difference", "n_tfs", "_order"], kind="stable").iloc[0]
+        rows.append({"threshold": t, "best_relationship": best["relationship"], "difference": float(best["difference"]),
+                     "n_tfs": int(best["n_tfs"]), "product": float(best["product"]), "reached": bool(len(reached))})
+    return pd.DataFrame(rows, columns=["threshold", "best_relationship", "difference", "n_tfs", "product", "reached"])

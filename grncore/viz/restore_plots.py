@@ -119,8 +119,8 @@ def sweep_figure(table: pd.DataFrame, value: str) -> go.Figure:
         fig.add_trace(go.Scatter(x=grp["threshold"] * 100, y=grp[value], mode="lines+markers",
                                  name=LABELS.get(rel, rel),
                                  hovertemplate=f"{LABELS.get(rel, rel)}<br>th2 %{{x:.0f}}%<br>{value} %{{y:.4g}}<extra></extra>"))
-    fig.update_layout(xaxis_title="threshold th2 (%)", yaxis_title=_SWEEP_Y[value], height=340,
+    fig.update_layout(xaxis_title="threshold th2 (%)", yaxis_title=_SWEEP_Y[value], height=440,
                       margin=dict(l=10, r=10, t=30, b=10), title=f"Threshold vs {_SWEEP_Y[value]}",
-                      legend=dict(font=dict(size=10)))
+                      legend=dict(font=dict(size=10), orientation="h", yanchor="top", y=-0.22, x=0))
     fig.update_xaxes(autorange="reversed")
     return fig
