@@ -76,7 +76,7 @@ def sweep_for(_problem: rs.Problem, _states: dict, states_key: str, key: str, mo
 def read_grn(upload) -> pd.DataFrame:
     """An uploaded edge table, read once per file (kept in the session)."""
     store = st.session_state.setdefault("restore_grn_files", {})
-    fid = f"{upload.name}:{upload.size}:{getattr(upload, 'file_id', '')}"
+    fid = upload.file_id
     if fid not in store:
         with _ui.workspace().staged_uploads({"grn": upload}) as paths:
             store[fid] = read_predictions(paths["grn"])
@@ -150,14 +150,14 @@ with st.container(border=True):
             up = st.file_uploader("GRN (TF,target,importance; BEELINE rankedEdges; predictions.csv)",
                                   type=["csv", "tsv", "txt", "gz"], key="restore_up_one")
             if up is not None:
-                grns, grn_key = (read_grn(up), None), f"one:{up.name}:{up.size}"
+                grns, grn_key = (read_grn(up), None), f"one:{up.file_id}"
         elif grn_origin == TWO:
             a, b = st.columns(2)
             up_s = a.file_uploader("Source-state GRN", type=["csv", "tsv", "txt", "gz"], key="restore_up_src")
             up_t = b.file_uploader("Target-state GRN", type=["csv", "tsv", "txt", "gz"], key="restore_up_tgt")
             if up_s is not None and up_t is not None:
                 grns = (read_grn(up_t), read_grn(up_s))
-                grn_key = f"two:{up_s.name}:{up_s.size}:{up_t.name}:{up_t.size}"
+                grn_key = f"two:{up_s.file_id}:{up_t.file_id}"
         else:
             a, b = st.columns([2, 1])
             method = a.selectbox("Method (run on each state's samples)", rs.UNSUPERVISED, key="restore_infer_method")

@@ -86,3 +86,16 @@ def test_gager_mode_and_hidden_genes():
     table = frame(at, "genes").set_index("gene")
     assert not table.loc[gene, "in_objective"]
     assert isinstance(frame(at, "summary"), pd.DataFrame)
+
+
+def test_grns_inferred_per_state_with_a_button():
+    at = open_restoration()
+    at.radio(key="restore_grn_origin").set_value("Infer a GRN per state here").run()
+    assert any("Give the GRN" in i.value for i in at.info)               # nothing computed before the click
+    at.button(key="restore_infer").click().run()
+    assert not at.exception, at.exception
+    ts = simulate.two_states(n_genes=60, n_cells=200, n_perturbed_tfs=3, seed=0)
+    s, t = rs.split_states(normalize_log1p(ts.dataset))
+    tfs = list(ts.dataset.tfs)
+    expected = rs.restore(s, t, rs.infer_grn(t, "pearson", tfs=tfs), rs.infer_grn(s, "pearson", tfs=tfs))
+    assert chosen(at) == expected.chosen_genes and chosen(at)

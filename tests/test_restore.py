@@ -158,6 +158,19 @@ def test_feedback_arc_set_leaves_a_dag_and_is_small():
     assert len(arcs) <= big.number_of_edges() / 2     # Eades-Lin-Smyth bound: at most m/2 - n/6
 
 
+def test_corrected_mode_cuts_cycles_where_the_data_support_an_edge_least():
+    """A -> B -> C -> A, all importances 1; B = A + C with A, C independent, so |r(C, A)| ~ 0:
+    the feedback arc set under w * |r| is the edge C -> A."""
+    rng = np.random.default_rng(0)
+    a, c = rng.normal(size=200), rng.normal(size=200)
+    data = pd.DataFrame([a, a + c, c], index=["A", "B", "C"])
+    grn = pd.DataFrame({"regulator": ["C", "A", "B"], "target": ["A", "B", "C"]})
+    problem = prepare(data.iloc[:, :100], data.iloc[:, 100:], grn, mode="corrected", edge_threshold=0.0)
+    assert [(u, v) for u, v, _ in problem.removed] == [("C", "A")]
+    gager = prepare(data.iloc[:, :100], data.iloc[:, 100:], grn, mode="gager", edge_threshold=0.0)
+    assert len(gager.removed) == 1 and nx.is_directed_acyclic_graph(gager.graph)
+
+
 # ---------------------------------------------------------------------- corrected mode
 def chain_case():
     """A -> B -> C with exact linear relationships B = 2A + 1, C = 10 - B, and a decoy X -> C."""
