@@ -11,7 +11,8 @@
    against the perturbed ones, and recall@3 of the candidate ranking (first-step difference),
    with the GRN given (the true network, one for both states) and inferred per state
    (``--infer`` on each state's cells, 3 edges per gene, th1 = 0.1).
-3. dream4: DREAM4 size-100 networks 1-5. Source = the knockout steady state of regulator g,
+3. dream4: DREAM4 size-100 networks 1-5. Source = the knockout (``--perturbation knockdowns``:
+   the knockdown) steady state of regulator g,
    target = the wild type, GRN = the gold standard (one for both), relationships fitted on the
    other experiments (the 10 time series, the other 99 knockouts and knockdowns; g's knockout
    and knockdown left out), g hidden from the objective; corrected mode, th1 = 0. The ranking
@@ -128,7 +129,7 @@ def _rank(scores: dict, g: str, lower_is_better: bool) -> float:
     return 1.0 + better.sum() + (ties.sum() - 1) / 2
 
 
-def part_dream4(nets, top: int) -> None:
+def part_dream4(nets, top: int, perturbation: str = "knockouts") -> None:
     rows = []
     chance = []
     for k in nets:
@@ -138,13 +139,14 @@ def part_dream4(nets, top: int) -> None:
         graph = nx.DiGraph(list(zip(gold["regulator"], gold["target"])))
         wt = ds.extras["wildtype"].iloc[:, 0].astype(float)
         ko, kd = ds.extras["knockouts"].astype(float), ds.extras["knockdowns"].astype(float)
-        effect = {g: float((ko[f"ko_{g}"] - wt).drop(g).abs().sum()) for g in ds.genes}
+        pert, prefix = (ko, "ko_") if perturbation == "knockouts" else (kd, "kd_")
+        effect = {g: float((pert[f"{prefix}{g}"] - wt).drop(g).abs().sum()) for g in ds.genes}
         picks = sorted(effect, key=effect.get, reverse=True)[:top]
         regulators = sorted(set(gold["regulator"]))
         chance.append(len(regulators))
         target = wt.to_frame("wt")
         for g in picks:
-            source = ko[[f"ko_{g}"]]
+            source = pert[[f"{prefix}{g}"]]
             fit_expr = pd.concat([ds.expression.astype(float), ko.drop(columns=f"ko_{g}"),
                                   kd.drop(columns=f"kd_{g}")], axis=1)
             d = (wt - source.iloc[:, 0]).abs().drop(g)
@@ -177,8 +179,8 @@ def part_dream4(nets, top: int) -> None:
     out.append({"ranking": "chance", "top-1": float(np.mean(1 / n)), "top-3": float(np.mean(3 / n)),
                 "MRR": float(np.mean([np.mean(1 / np.arange(1, m + 1)) for m in chance])),
                 "median rank": float(np.mean((n + 1) / 2))})
-    print(f"## DREAM4 size 100, nets {list(nets)}: which knockout caused the state? "
-          f"({len(ranks)} knockouts, the {top} with the largest downstream effect per network)\n")
+    print(f"## DREAM4 size 100, nets {list(nets)}: which {perturbation[:-1]} caused the state? "
+          f"({len(ranks)} {perturbation}, the {top} with the largest downstream effect per network)\n")
     print(f"Candidates: the gold standard's regulators ({', '.join(str(int(c)) for c in chance)} per network). "
           "Corrected mode unless noted.\n")
     print(md_table(pd.DataFrame(out)))
@@ -214,13 +216,15 @@ def main(argv=None) -> int:
     ap.add_argument("--nets", type=int, nargs="+", default=[1, 2, 3, 4, 5])
     ap.add_argument("--top", type=int, default=10)
     ap.add_argument("--infer", default="pearson", help="unsupervised method for the inferred GRNs")
+    ap.add_argument("--perturbation", choices=("knockouts", "knockdowns"), default="knockouts",
+                    help="DREAM4 source states: knockout or knockdown steady states")
     args = ap.parse_args(argv)
     if args.part in ("all", "speed"):
         part_speed()
     if args.part in ("all", "simulated"):
         part_simulated(args.seeds, args.sizes, args.infer)
     if args.part in ("all", "dream4"):
-        part_dream4(args.nets, args.top)
+        part_dream4(args.nets, args.top, args.perturbation)
     return 0
 
 

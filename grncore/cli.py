@@ -182,7 +182,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
-def _existing(value: str | None, flag: str) -> str | None:
+def _existing_path(value: str | None, flag: str) -> str | None:
     if value is not None and not Path(value).exists():
         raise InputError(f"no such file or folder: {value}", where=flag,
                          fix="check the path (relative paths start from the current directory)")
@@ -193,7 +193,7 @@ def _read_states_expression(path: str, flag: str):
     from .restore import read_state
 
     try:
-        return read_state(_existing(path, flag))
+        return read_state(_existing_path(path, flag))
     except InputError as exc:
         raise exc.located(flag) from None
 
@@ -215,12 +215,12 @@ def cmd_restore(args: argparse.Namespace) -> int:
                         ("--target-network", args.target_network)):
         if value is not None:
             try:
-                grns[flag] = read_predictions(_existing(value, flag))
+                grns[flag] = read_predictions(_existing_path(value, flag))
             except InputError as exc:
                 raise exc.located(flag) from None
     target_grn = grns.get("--network", grns.get("--target-network"))
     source_grn = grns.get("--source-network")
-    tfs = read_tfs(_existing(args.tfs, "--tfs")) if args.tfs else None
+    tfs = read_tfs(_existing_path(args.tfs, "--tfs")) if args.tfs else None
     fit_expr = _read_states_expression(args.fit_expression, "--fit-expression") if args.fit_expression else None
     hide = [g for g in (args.hide_genes or "").split(",") if g.strip()]
     rs.core.check_threshold(args.threshold, "--threshold")

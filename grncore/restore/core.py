@@ -145,6 +145,9 @@ def prepare(source: pd.DataFrame, target: pd.DataFrame, target_grn: pd.DataFrame
     if g.number_of_nodes() == 0:
         raise InputError(f"no GRN edge has a normalised importance above the edge threshold {th1:g}",
                          where="edge_threshold", fix="lower the edge threshold")
+    if g.number_of_edges() == 0:
+        notes.append("the difference network has no edge (both GRNs keep the same edges above th1): "
+                     "nothing downstream can change; give one GRN for both states or lower th1")
     regulators_before = {u for u in g if g.out_degree(u) > 0}
     if mode == "gager":
         removed = break_cycles_gager(g)
