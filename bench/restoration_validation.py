@@ -198,8 +198,8 @@ def part_dream4(nets, top: int, perturbation: str = "knockouts") -> None:
         paired.append({"ranking": m, "better": int((diff > 1e-12).sum()), "equal": int((np.abs(diff) <= 1e-12).sum()),
                        "worse": int((diff < -1e-12).sum()), "MRR - baseline": float(diff.mean()),
                        "95% bootstrap CI": f"[{lo:+.3f}, {hi:+.3f}]"})
-    print("Paired against the direct-targets baseline, knockout by knockout (reciprocal ranks; "
-          "bootstrap over knockouts, 2,000 resamples, seed 0):\n")
+    print("Paired against the direct-targets baseline, perturbation by perturbation (reciprocal ranks; "
+          "bootstrap over perturbations, 2,000 resamples, seed 0):\n")
     print(md_table(pd.DataFrame(paired)))
     print()
     per_net = ranks.groupby("net")[methods].apply(lambda f: (1 / f).mean()).reset_index()

@@ -19,8 +19,9 @@ MODES = ("gager", "corrected")
 GAGER_RESTORED = 1e-5          # the published code sets a restored gene's difference to 1e-5
 SWEEP_THRESHOLDS = tuple(round(0.9 - 0.1 * i, 1) for i in range(9))   # 0.9, 0.8, ..., 0.1
 # Defaults per mode: gager as published (linear); corrected: hill, the one relationship that beat
-# the direct-targets baseline on the DREAM4 knockouts (bench/results/restoration.md); linear0
-# ranked the knocked-out gene worse than chance there and is never a default.
+# the direct-targets baseline on the DREAM4 knockouts, within noise, and not on the knockdowns
+# (bench/results/restoration.md); linear0 ranked the perturbed gene worse than chance there and
+# is never a default.
 DEFAULT_RELATIONSHIP = {"gager": "linear", "corrected": "hill"}
 
 
