@@ -96,8 +96,9 @@ with st.container(border=True):
     st.subheader("States")
     origin = st.radio("Source and target states", [DEMO, SPLIT, PAIR], horizontal=True, key="restore_origin")
     c1, c2 = st.columns([3, 1])
-    normalise = c2.checkbox("Normalise + log1p", value=True, key="restore_norm",
-                            help="Library-size normalisation then log1p (for raw counts, like the demo).")
+    normalise = c2.checkbox("Normalise + log1p", value=origin == DEMO, key=f"restore_norm_{origin}",
+                            help="Library-size normalisation then log1p, for raw counts (the demo's are; "
+                                 "on by default only for the demo).")
     try:
         if origin == DEMO:
             seed = c1.number_input("Demo seed", min_value=0, max_value=999, value=0, step=1, key="restore_seed")
@@ -106,9 +107,9 @@ with st.container(border=True):
         elif origin == SPLIT:
             ds_id = c1.selectbox("Dataset", list(names), format_func=names.get, key="restore_ds")
             ds = _ui.load_dataset(ds_id)
-            cols = [c for c in ds.samples.columns if ds.samples[c].nunique() >= 2]
+            cols = [c for c in ds.samples.columns if 2 <= ds.samples[c].nunique() <= 20]
             if not cols:
-                st.info("This dataset has no sample column with two or more values (e.g. `condition`). "
+                st.info("This dataset has no sample column with 2-20 distinct values (e.g. `condition`). "
                         "Load one with sample metadata on the Data page, or pick two datasets.")
                 st.stop()
             a, b, c = st.columns(3)

@@ -99,3 +99,21 @@ def test_grns_inferred_per_state_with_a_button():
     tfs = list(ts.dataset.tfs)
     expected = rs.restore(s, t, rs.infer_grn(t, "pearson", tfs=tfs), rs.infer_grn(s, "pearson", tfs=tfs))
     assert chosen(at) == expected.chosen_genes and chosen(at)
+
+
+def test_states_from_a_saved_dataset_split_by_condition():
+    from grncore.jobs import Workspace
+
+    ts = simulate.two_states(n_genes=60, n_cells=200, n_perturbed_tfs=3, seed=0)
+    ds_id = Workspace().save_dataset(ts.dataset)
+    at = open_restoration()
+    at.radio(key="restore_origin").set_value("A saved dataset, split by a sample column").run()
+    at.selectbox(key="restore_ds").set_value(ds_id).run()
+    assert at.selectbox(key="restore_col").value == "condition"
+    assert (at.selectbox(key="restore_src").value, at.selectbox(key="restore_tgt").value) == ("source", "target")
+    raw = rs.split_states(ts.dataset)
+    expected = rs.restore(*raw, ts.dataset.network)                   # normalisation is off by default here
+    assert chosen(at) == expected.chosen_genes
+    at.checkbox(key="restore_norm_A saved dataset, split by a sample column").check().run()
+    _, normalised = engine_result()
+    assert chosen(at) == normalised.chosen_genes
