@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 
 import streamlit as st
 
@@ -123,17 +124,17 @@ def data_dir() -> str | None:
 
 
 @st.cache_data(show_spinner=False)
-def _device_choices() -> list[str]:
-    from grncore.train.device import available
+def _device_choices(torch_loaded: bool) -> list[str]:
+    from grncore.train import hardware
 
-    return ["auto", *available()]
+    return ["auto", *hardware.choices()]
 
 
 @st.cache_data(show_spinner=False)
-def _device_text(choice: str) -> str:
-    from grncore.train.device import describe, resolve
+def _device_text(choice: str, torch_loaded: bool) -> str:
+    from grncore.train import hardware
 
-    return describe(resolve(choice))
+    return hardware.describe(choice)
 
 
 def sidebar() -> None:
@@ -143,9 +144,11 @@ def sidebar() -> None:
         st.caption("Active dataset")
         st.markdown(f"**{md(ds.name)}**  \n{ds.n_genes} genes · {ds.n_samples} samples · {ds.n_edges} edges")
         st.divider()
-        choice = st.selectbox("Compute device", _device_choices(), key="device",
+        # named without importing torch (seconds, hundreds of MB) until a torch model has run here
+        torch_loaded = "torch" in sys.modules
+        choice = st.selectbox("Compute device", _device_choices(torch_loaded), key="device",
                               help="Where torch models train: auto picks CUDA, then Apple MPS, then CPU.")
-        st.caption(f"Using: {md(_device_text(choice))}")
+        st.caption(f"Using: {md(_device_text(choice, torch_loaded))}")
         ws = workspace()
         st.caption(f"Workspace: {len(ws.list_datasets())} dataset(s) · {len(ws.list_runs())} run(s)")
 

@@ -25,7 +25,8 @@ if "eval_flash" in st.session_state:  # set before a rerun, shown once after it
 st.caption(f"Dataset: **{_ui.md(ds.name)}**. Runs are compared only within one split and seed, where every "
            "method was scored on the same test pairs.")
 
-runs = [r for r in ws.list_runs(dataset_id=ds_id, status="done")]
+# discovery runs score the pairs they trained on: in-sample, so they are explored on the Network page
+runs = [r for r in ws.list_runs(dataset_id=ds_id, status="done") if r.split != "discovery"]
 groups = comparison.group_runs(runs)
 if not groups:
     st.info("No finished run on this dataset yet. Start runs on the Models page.")

@@ -143,3 +143,13 @@ def test_models_page_offers_discovery_as_exploration():
     assert all(r.record["in_sample"] for r in runs)
     pred = predicted_network(Workspace(), next(r.id for r in runs if r.method == "degree"))
     assert pred["trained"].sum() == 2 * pred["known"].sum() > 0
+    # in-sample figures are not an evaluation: the Evaluation page does not list these runs
+    ev = open_page("pages/evaluation.py")
+    assert any("No finished run" in i.value for i in ev.info)
+
+
+def test_bench_refuses_the_discovery_split(sc):
+    from grncore.bench.grid import run_grid
+
+    with pytest.raises(InputError, match="not an evaluation"):
+        run_grid([sc], ["pearson"], ["discovery"])

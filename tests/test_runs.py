@@ -109,11 +109,11 @@ def test_cancel_stops_a_running_job_and_a_queued_one(tmp_path):
         time.sleep(0.05)
     assert jobs.state(slow)["status"] == "running"
     assert jobs.state(queued)["status"] == "queued"  # the concurrency limit holds it back
-    t0 = time.monotonic()
     jobs.cancel(queued)
     jobs.cancel(slow)
     assert jobs.wait(slow, timeout=60) == "cancelled"
-    assert time.monotonic() - t0 < 30
+    st = jobs.state(slow)
+    assert st["done"] < st["total"] // 2, st  # stopped long before its last target (80 x 1000 trees)
     assert ws.get_run(slow).status == "cancelled" and ws.get_run(queued).status == "cancelled"
     with pytest.raises(KeyError):
         ws.load_run_artifact(slow, "predictions")  # nothing half-written

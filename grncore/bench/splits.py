@@ -432,7 +432,7 @@ def make_network_split(datasets: Sequence[Dataset], test_index: int, *, seed: in
     are different genes, so every frame has a ``dataset`` column (categorical, the dataset names;
     ``name[i]`` when names repeat) and pairs are identified by (dataset, regulator, target).
     ``regulator``/``target`` categories are the union of all gene names; use
-    `grncore.bench.pairs.pair_indices` on one dataset's rows to get expression rows.
+    `grncore.data.genes.pair_rows` on one dataset's rows to get expression rows.
     """
     seed = _seed(seed)
     datasets = list(datasets)

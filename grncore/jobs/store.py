@@ -371,11 +371,6 @@ class Workspace:
                 count += cur.rowcount
         return count
 
-    def delete_run(self, run_id: str) -> None:
-        with self.connect() as con:
-            con.execute("DELETE FROM runs WHERE id = ?", (run_id,))
-        shutil.rmtree(self.run_dir(run_id), ignore_errors=True)
-
     def save_run_artifacts(self, run_id: str, frames: dict[str, pd.DataFrame]) -> None:
         """Write ``frames`` (name -> DataFrame) as Parquet under ``runs/<id>/``, atomically per file."""
         folder = self.run_dir(run_id)
