@@ -64,8 +64,8 @@ def test_network_page_draws_offline_and_names_stay_text(tmp_path):
         panel = page.locator('[data-testid="stMarkdownContainer"]').filter(has_text="predicted target(s)")
         panel.wait_for(timeout=60_000)
         assert panel.inner_text().startswith(f"{IMG}:")  # the name as characters, not an element
+        frame.locator('body[data-centred="1"] #mynetwork[data-drawn="1"]').wait_for(timeout=60_000)
         wait_app_idle(page)
-        frame.locator('#mynetwork[data-drawn="1"]').wait_for(timeout=60_000)
         frame_handle = page.locator("iframe").first.element_handle().content_frame()
         labels = frame_handle.evaluate("() => nodes.get().map(n => n.label)")
         assert IMG in labels and SCRIPT in labels  # drawn on the canvas as text

@@ -141,6 +141,7 @@ def test_styling_follows_the_conventions():
     centred = {n["id"]: n for n in embedded(network_html(view), "nodes")}
     assert centred[IMG]["borderWidth"] == 5 and centred[IMG]["color"]["border"] == CENTER_BORDER
     assert "borderWidth" not in centred["TF1"]
+    assert 'data-centred="1"' in network_html(view) and 'data-centred' not in page
     # colour by sign: activation red, repression blue, unknown grey
     signed = {(e["from"], e["to"]): e for e in embedded(network_html(view, color_by="sign"), "edges")}
     assert signed[("TF1", "G1")]["color"]["color"] == SIGN_COLOURS[1]

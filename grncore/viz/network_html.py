@@ -29,7 +29,7 @@ Offline and safe with any gene name:
   pull their neighbours), with ``physics=False`` it stops once stabilised and nodes stay where
   they are put.
 
-The ``<body>`` carries ``data-nodes`` / ``data-edges`` and ``#mynetwork`` gets ``data-drawn="1"``
+The ``<body>`` carries ``data-nodes`` / ``data-edges`` (and ``data-centred`` when centred on a gene) and ``#mynetwork`` gets ``data-drawn="1"``
 after vis-network's first ``afterDrawing`` event, with ``data-drawn-ms`` the milliseconds from the start
 of the page (what browser tests and the speed bench wait on).
 """
@@ -118,7 +118,8 @@ def network_html(view, *, physics: bool = True, height: str = "720px", title: st
     left = external_references(page)
     if left:
         raise RuntimeError(f"the network HTML still references {left[:3]}; pyvis's template changed")
-    body = (f'<body data-nodes="{len(nodes)}" data-edges="{len(edges)}" style="margin:0;font-family:sans-serif">'
+    centred = ' data-centred="1"' if center else ""
+    body = (f'<body data-nodes="{len(nodes)}" data-edges="{len(edges)}"{centred} style="margin:0;font-family:sans-serif">'
             + (f'<div class="grn-title">{html.escape(title)}</div>' if title else "")
             + ("" if len(edges) else '<div class="grn-empty">No edge matches these filters.</div>'))
     page = page.replace("<body>", body, 1)
