@@ -53,6 +53,7 @@ class RunResult:
     history: pd.DataFrame | None = None
     extra: dict = field(default_factory=dict)
     run_id: str | None = None
+    frames: dict = field(default_factory=dict)  # further artifacts (per-fold curves of repeated splits)
 
     def record(self) -> dict:
         """A JSON-able description that is enough to repeat the run."""
@@ -119,8 +120,8 @@ def run(dataset: Dataset | Sequence[Dataset], method: str, split: str = "unsuper
         workdir = workspace.run_dir(run_id) if workspace is not None else None
         if workdir is not None:
             workdir.mkdir(parents=True, exist_ok=True)
-        return _score_evaluate_store(dataset, test_ds, sp, spec, params_obj, method, split, seed, progress,
-                                     should_stop, resolved_device, workspace, run_id, dataset_id, workdir)
+        return _scorer(split, sp)(dataset, test_ds, sp, spec, params_obj, method, split, seed, progress,
+                                  should_stop, resolved_device, workspace, run_id, dataset_id, workdir)
     except BaseException as exc:  # every way out ends the row (done, failed with the message, cancelled)
         if workspace is not None:
             _end_row(workspace, run_id, exc)
@@ -156,6 +157,14 @@ def _score_evaluate_store(dataset, test_ds, sp, spec, params_obj, method, split,
     if workspace is not None:
         store(workspace, result, run_id=run_id, dataset_id=dataset_id or test_ds.fingerprint())
     return result
+
+
+def _scorer(split: str, sp: Split):
+    """`_score_evaluate_store` for one split; `grncore.bench.folds.score_folds` when the split
+    options ask for folds or repeats."""
+    from . import folds
+
+    return folds.score_folds if folds.n_folds(split, sp.info.get("options")) else _score_evaluate_store
 
 
 def _end_row(workspace, run_id: str, exc: BaseException) -> None:
@@ -221,7 +230,7 @@ def store(workspace, result: RunResult, *, run_id: str | None = None, dataset_id
                                       split=result.split, seed=result.seed, params=result.params,
                                       split_options=result.split_options, device=result.device, status="running")
     try:
-        frames = {"predictions": result.predictions, "roc": result.roc, "pr": result.pr}
+        frames = {"predictions": result.predictions, "roc": result.roc, "pr": result.pr, **result.frames}
         if result.history is not None:
             frames["history"] = result.history
         workspace.save_run_artifacts(run_id, frames)
