@@ -121,6 +121,18 @@ def summarise(predictions: pd.DataFrame, split: str, held: list[list[str]], *, s
                        epr_ci=list(ci["epr"]), ci_units=units)
 
 
+def pooled_test(dataset, split: str, seed: int, sp: Split) -> tuple[pd.DataFrame, list[list[str]] | None]:
+    """The test pairs a comparison under ``sp``'s options scores: ``sp.test`` for a single split
+    (and None), else every fold's test pairs with a ``fold`` column (and what each fold held out);
+    used to score another tool's predictions on exactly the pairs of a comparison."""
+    options = sp.info.get("options", {})
+    if not n_folds(split, options):
+        return sp.test, None
+    splits = [sp, *fold_splits(dataset, split, seed, options)[1:]]
+    return (pd.concat([s.test.assign(fold=np.int16(i)) for i, s in enumerate(splits)], ignore_index=True),
+            [held_out(s) for s in splits])
+
+
 def score_folds(dataset, test_ds, sp, spec, params_obj, method, split, seed, progress, should_stop,
                 resolved_device, workspace, run_id, dataset_id, workdir) -> RunResult:
     """`grncore.bench.run.run` for a repeated split: train and score fold by fold, pool, summarise

@@ -194,7 +194,9 @@ def evaluate_predictions(dataset: Dataset, predictions: pd.DataFrame, *, name: s
     (they share the lowest score); how many there were is recorded."""
     t0 = time.perf_counter()
     sp, test_ds = build_split(dataset, split, seed, split_options)
-    test = sp.test
+    from . import folds
+
+    test, held = folds.pooled_test(dataset, split, seed, sp)
     pred = predictions.copy()
     pred["regulator"] = pred["regulator"].astype(str)
     pred["target"] = pred["target"].astype(str)
@@ -207,11 +209,15 @@ def evaluate_predictions(dataset: Dataset, predictions: pd.DataFrame, *, name: s
                          fix="check that it uses the same gene identifiers as the dataset")
     scores[missing] = np.nanmin(scores[~missing]) - 1.0
     labels = test["label"].to_numpy()
+    frame = pd.DataFrame({"regulator": keys.get_level_values(0), "target": keys.get_level_values(1),
+                          "score": scores, "label": labels})
+    if held is not None:  # a comparison over folds: the file is scored fold by fold like a run
+        frame["fold"] = test["fold"].to_numpy()
     result = RunResult(
         method=f"external:{name}", split=split, seed=seed, params={}, split_options=dict(sp.info.get("options", {})),
-        dataset_name=test_ds.name, dataset_fingerprint=test_ds.fingerprint(), metrics=evaluate(labels, scores),
-        predictions=pd.DataFrame({"regulator": keys.get_level_values(0), "target": keys.get_level_values(1),
-                                  "score": scores, "label": labels}),
+        dataset_name=test_ds.name, dataset_fingerprint=test_ds.fingerprint(),
+        metrics=evaluate(labels, scores) if held is None else folds.summarise(frame, split, held, seed=seed),
+        predictions=frame,
         roc=roc_curve(labels, scores), pr=pr_curve(labels, scores), seconds=time.perf_counter() - t0,
         device="cpu", versions=versions(), protocol=sp.protocol,
         extra={"test_pairs": int(len(test)), "test_positives": int(labels.sum()),
