@@ -4,7 +4,7 @@
     python -m venv bench/.venv && bench/.venv/bin/pip install -r bench/requirements-bench.txt
     # then, with the app's venv:
     .venv/bin/python bench/grnboost2_vs_arboreto.py [--targets 100 | --full] [--jobs 2]
-                     [--genie3-targets 20] [--backends numpy,sklearn] [--data DIR]
+                     [--genie3-targets 20] [--backends fast,sklearn] [--data DIR]
 
 Data: ``BL--ExpressionData.csv.gz`` (genes x cells), ``TF.csv`` (column TF) and ``BL--network.csv``
 (Gene1 -> Gene2) of BEELINE hHEP TFs+500 STRING. Both sides fit the same targets (a seeded random

@@ -5,7 +5,11 @@ Commands
 validate   read expression (+ network, TFs, metadata), print a JSON summary
 simulate   write a simulated dataset (BEELINE or DREAM4 files) with known truth
 infer      run one method on one split, write metrics.json and predictions.csv
+           (``--split discovery``: the predicted network, every candidate pair, no evaluation)
 bench      run a grid of datasets x methods x splits, write a CSV and a Markdown table
+consensus  combine predicted networks by mean rank or mean normalised score
+export     write a (filtered) predicted network as csv, BEELINE, arboreto, GraphML, SIF,
+           Cytoscape JSON or a standalone HTML view
 
 Exit codes: 0 success, 2 bad input or usage (``error: <message naming the file>`` on stderr),
 1 an internal error (a one-line message; ``--debug`` shows the traceback).
@@ -39,31 +43,31 @@ def _add_input_args(p: argparse.ArgumentParser) -> None:
 
 
 def load_inputs(args: argparse.Namespace):
-    """The `Dataset` the input arguments describe, preprocessed as asked."""
+    """The `Dataset` the input arguments describe, preprocessed as asked (by `load`, so that a
+    sparse .h5ad is normalised and reduced to the selected genes before it becomes dense)."""
     from .data import load
-    from .data.preprocess import preprocess
 
     for flag in ("expression", "network", "tfs", "metadata"):
         value = getattr(args, flag)
         if value is not None and not Path(value).exists():
             raise InputError(f"no such file or folder: {value}", where=f"--{flag}",
                              fix="check the path (relative paths start from the current directory)")
-    ds = load(args.expression, network=args.network, tfs=args.tfs, metadata=args.metadata,
-              format=args.format, orientation=args.orientation)
-    if args.normalize != "no" or args.top_genes:
-        if args.top_genes is not None and args.top_genes < 1:
-            raise InputError(f"--top-genes must be a positive number, not {args.top_genes}")
-        ds = preprocess(ds, normalize=args.normalize, n_top_genes=args.top_genes)
-    return ds
+    if args.top_genes is not None and args.top_genes < 1:
+        raise InputError(f"--top-genes must be a positive number, not {args.top_genes}")
+    return load(args.expression, network=args.network, tfs=args.tfs, metadata=args.metadata,
+                format=args.format, orientation=args.orientation, normalize=args.normalize,
+                n_top_genes=args.top_genes)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from .data.preprocess import detect_scale
+    from .data.preprocess import detect_scale, selection_of
 
     ds = load_inputs(args)
     out = ds.summary()
     out["scale"] = detect_scale(ds.expression).kind
     out["name"] = ds.name
+    sel = selection_of(ds)
+    out["selection"] = sel.as_dict() if sel is not None else None
     out["notes"] = list(ds.notes)
     print(json.dumps(out))
     return 0
@@ -163,6 +167,8 @@ def cmd_infer(args: argparse.Namespace) -> int:
     from .bench.run import run
 
     ds = load_inputs(args)
+    if args.split == "discovery":
+        return _infer_discovery(args, ds)
     out = Path(args.out)
     bar = ProgressBar(args.method)
     try:
@@ -188,6 +194,80 @@ def cmd_infer(args: argparse.Namespace) -> int:
     result.predictions.to_csv(out / "predictions.csv", index=False)
     shown = ("method", "split", "seed", *METRICS_KEYS, "auroc_mean", "auroc_sd", "auroc_ci", "lift_auroc", "seconds")
     print(json.dumps({k: metrics[k] for k in shown if k in metrics}))
+    return 0
+
+
+def _infer_discovery(args: argparse.Namespace, ds) -> int:
+    """``infer --split discovery``: DIR/predictions.csv (regulator, target, score, rank, known,
+    trained[, sign]) for every candidate pair and DIR/metrics.json describing the run. Nothing
+    here is an evaluation: figures against the ground truth (when there is one) are written only
+    under ``in_sample_metrics``, next to ``in_sample: true``."""
+    from .bench.run import run
+
+    bar = ProgressBar(args.method)
+    try:
+        result = run(ds, args.method, "discovery", _parse_params(args.param), args.seed, progress=bar,
+                     device=args.device)
+    finally:
+        bar.close()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    pred = result.predictions
+    cols = ["regulator", "target", "score", "rank", "known", "trained"] + (["sign"] if "sign" in pred else [])
+    pred[cols].to_csv(out / "predictions.csv", index=False)
+    rec = result.record()
+    metrics = {"method": result.method, "split": "discovery", "seed": result.seed, "n_pairs": len(pred),
+               "n_known": rec["known_pairs"], "n_trained": rec["trained_pairs"], "seconds": round(result.seconds, 3),
+               "in_sample": True, "note": rec["note"], "device": result.device, "dataset": result.dataset_name,
+               "dataset_fingerprint": result.dataset_fingerprint, "params": result.params,
+               "split_options": result.split_options, "versions": result.versions}
+    if rec["evaluable"]:
+        metrics["in_sample_metrics"] = {k: getattr(result.metrics, k) for k in METRICS_KEYS}
+    (out / "metrics.json").write_text(json.dumps(metrics, indent=1))
+    print(json.dumps({k: metrics[k] for k in ("method", "split", "seed", "n_pairs", "n_known", "n_trained", "seconds")}))
+    return 0
+
+
+def _existing(paths: list[str], flag: str) -> list[Path]:
+    for value in paths:
+        if not Path(value).is_file():
+            raise InputError(f"no such file: {value}", where=flag,
+                             fix="check the path (relative paths start from the current directory)")
+    return [Path(v) for v in paths]
+
+
+def cmd_consensus(args: argparse.Namespace) -> int:
+    from .network import consensus, read_predictions_file
+
+    paths = _existing(args.predictions, "--predictions")
+    if len(paths) < 2:
+        raise InputError("a consensus needs at least two predicted networks", where="--predictions",
+                         fix="pass two or more files: --predictions A.csv B.csv")
+    cons = consensus([read_predictions_file(p) for p in paths], how=args.how)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    cons.to_csv(out, index=False)
+    print(json.dumps({"how": args.how, "inputs": len(paths), "pairs": len(cons), "out": str(out)}))
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from .data import read_tfs
+    from .network import read_predictions_file, select
+    from .network.export import write
+
+    (path,) = _existing([args.predictions], "--predictions")
+    tfs = read_tfs(_existing([args.tfs], "--tfs")[0]) if args.tfs else None
+    pred = read_predictions_file(path)
+    max_edges = args.max_edges if args.max_edges is not None else (500 if args.format == "html" else None)
+    view = select(pred, top_k=args.top_k, threshold=args.threshold, tfs=tfs, tfs_only=args.tfs_only,
+                  novel_only=args.novel_only, show_missed=args.missed, max_edges=max_edges)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    write(view, args.format, out, title=path.stem)
+    missed = int((view.edges["status"] == "missed").sum())
+    print(json.dumps({"format": args.format, "edges": len(view.edges) - missed, "missed": missed,
+                      "nodes": len(view.nodes), "truncated": view.truncated, "out": str(out)}))
     return 0
 
 
@@ -233,13 +313,41 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("infer", help="run one method on one split; write metrics.json and predictions.csv")
     _add_input_args(p)
     p.add_argument("--method", required=True, help="a registered method (see grncore.methods.REGISTRY)")
-    p.add_argument("--split", default="unsupervised", help="unsupervised (default), edge_random, tf_disjoint, gene_disjoint")
+    p.add_argument("--split", default="unsupervised",
+                   help="unsupervised (default), edge_random, tf_disjoint, gene_disjoint, or discovery "
+                        "(the predicted network: every candidate pair, for exploring, not evaluating)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--param", action="append", metavar="KEY=VALUE", help="a method parameter (repeatable)")
     p.add_argument("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N, mps")
     _add_fold_args(p)
     p.add_argument("--out", required=True, help="output folder")
     p.set_defaults(func=cmd_infer)
+
+    p = sub.add_parser("consensus", help="combine predicted networks by mean rank or mean normalised score")
+    p.add_argument("--predictions", nargs="+", required=True,
+                   help="predicted networks: our predictions.csv, arboreto TF,target,importance, BEELINE rankedEdges.csv")
+    p.add_argument("--how", choices=("rank", "score"), default="rank",
+                   help="rank: mean rank (Borda, default); score: mean min-max normalised score")
+    p.add_argument("--out", required=True, help="output CSV (our predictions columns)")
+    p.set_defaults(func=cmd_consensus)
+
+    from .network.export import FORMATS as EXPORT_FORMATS
+
+    p = sub.add_parser("export", help="write a predicted network for Cytoscape, GRNsight, BEELINE, arboreto ...")
+    p.add_argument("--predictions", required=True, help="a predicted network file (as for consensus)")
+    cut = p.add_mutually_exclusive_group()
+    cut.add_argument("--top-k", type=int, default=None, metavar="K", help="the K best-ranked edges")
+    cut.add_argument("--threshold", type=float, default=None, metavar="T", help="edges with score >= T")
+    p.add_argument("--tfs-only", action="store_true", help="only edges whose regulator is in the TF list (--tfs)")
+    p.add_argument("--tfs", help="TF list file: marks TFs (is_tf) and defines --tfs-only (default: every regulator)")
+    p.add_argument("--novel-only", action="store_true", help="leave out edges of the ground truth (known = 1)")
+    p.add_argument("--missed", action="store_true",
+                   help="also write known edges ranked below the cut between written genes (status missed)")
+    p.add_argument("--max-edges", type=int, default=None, metavar="N",
+                   help="at most N edges, best first (default: no cap; 500 for html)")
+    p.add_argument("--format", required=True, choices=EXPORT_FORMATS)
+    p.add_argument("--out", required=True, help="output file")
+    p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("bench", help="run datasets x methods x splits; write bench.csv and bench.md")
     p.add_argument("--dataset", nargs="+", required=True, help="dataset folders or files (BEELINE, DREAM4, ...)")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 
 import streamlit as st
 
@@ -123,17 +124,17 @@ def data_dir() -> str | None:
 
 
 @st.cache_data(show_spinner=False)
-def _device_choices() -> list[str]:
-    from grncore.train.device import available
+def _device_choices(torch_loaded: bool) -> list[str]:
+    from grncore.train import hardware
 
-    return ["auto", *available()]
+    return ["auto", *hardware.choices()]
 
 
 @st.cache_data(show_spinner=False)
-def _device_text(choice: str) -> str:
-    from grncore.train.device import describe, resolve
+def _device_text(choice: str, torch_loaded: bool) -> str:
+    from grncore.train import hardware
 
-    return describe(resolve(choice))
+    return hardware.describe(choice)
 
 
 def kept(key: str, default):
@@ -157,9 +158,11 @@ def sidebar() -> None:
         st.caption("Active dataset")
         st.markdown(f"**{md(ds.name)}**  \n{ds.n_genes} genes · {ds.n_samples} samples · {ds.n_edges} edges")
         st.divider()
-        choice = st.selectbox("Compute device", _device_choices(), key="device",
+        # named without importing torch (seconds, hundreds of MB) until a torch model has run here
+        torch_loaded = "torch" in sys.modules
+        choice = st.selectbox("Compute device", _device_choices(torch_loaded), key="device",
                               help="Where torch models train: auto picks CUDA, then Apple MPS, then CPU.")
-        st.caption(f"Using: {md(_device_text(choice))}")
+        st.caption(f"Using: {md(_device_text(choice, torch_loaded))}")
         ws = workspace()
         st.caption(f"Workspace: {len(ws.list_datasets())} dataset(s) · {len(ws.list_runs())} run(s)")
 
@@ -222,6 +225,9 @@ SPLIT_HELP = {
                    "targets are still shared with training. With folds, every TF is held out once.",
     "gene_disjoint": "Genes are split into groups and a test pair has both genes in the held-out group: nothing "
                      "about a test gene was seen in training. The strictest split; fewer test pairs.",
+    "discovery": "For discovering, not evaluating: supervised methods train on every known edge, then every "
+                 "candidate pair is scored, giving the predicted network to explore on the Network page. No ground "
+                 "truth is needed; any figure against it would be in-sample.",
 }
 """Plain-words help per split (Models page)."""
 

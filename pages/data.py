@@ -8,7 +8,7 @@ import streamlit as st
 
 from grncore.data import InputError, load, simulate
 from grncore.data.catalog import find_datasets
-from grncore.data.preprocess import detect_scale, preprocess
+from grncore.data.preprocess import detect_scale, preprocess, selection_of
 from grncore.viz import data_plots
 from pages import _ui
 
@@ -21,6 +21,9 @@ SIMULATORS = {
 UPLOAD_TYPES = ["csv", "tsv", "txt", "gz", "h5ad"]
 FORMATS = ["auto", "beeline", "dream4", "csv", "h5ad"]
 ORIENTATIONS = {"Detect": "auto", "Genes are rows": "genes_rows", "Genes are columns": "genes_columns"}
+GENE_SELECTION = {"keep all genes": None, "TFs + 500": 500, "TFs + 1000": 1000}
+LOAD_SELECTION_HELP = ("BEELINE selection while reading (raw counts are normalised + log1p first): a sparse "
+                       ".h5ad then becomes dense for the selected genes only")
 
 ws = _ui.workspace()
 st.title("Data")
@@ -72,6 +75,7 @@ elif source == "Upload files":
         fmt = c2.selectbox("Format", FORMATS, key="up_format", help="auto detects BEELINE, DREAM4 time series, generic tables and h5ad")
         orient = c2.radio("Orientation of a generic table", list(ORIENTATIONS), horizontal=True)
         name = st.text_input("Name (optional)", max_chars=120)
+        up_top = GENE_SELECTION[st.selectbox("Gene selection while loading", list(GENE_SELECTION), key="up_select", help=LOAD_SELECTION_HELP)]
         submitted = st.form_submit_button("Load", type="primary")
     if submitted:
         if expr_file is None:
@@ -82,7 +86,8 @@ elif source == "Upload files":
                 with st.spinner("Reading and validating..."), ws.staged_uploads(files) as paths:
                     ds = load(paths["expression"], network=paths["network"], tfs=paths["tfs"],
                               metadata=paths["metadata"], format=fmt, orientation=ORIENTATIONS[orient],
-                              name=name.strip() or Path(expr_file.name).name)
+                              name=name.strip() or Path(expr_file.name).name,
+                              normalize="auto" if up_top else "no", n_top_genes=up_top)
                     ds = ds.replace(source=_ui.without_folders(ds.source, [p.parent for p in paths.values() if p]))
             except InputError as exc:
                 st.error(_ui.md(exc), icon=":material/error:")
@@ -113,10 +118,12 @@ elif source == "Server folder":
         st.info("No dataset folders or .h5ad files were found in the server data folder.")
     else:
         pick = st.selectbox("Dataset in the server data folder", found, format_func=lambda p: str(p.relative_to(root)))
+        srv_top = GENE_SELECTION[st.selectbox("Gene selection while loading", list(GENE_SELECTION), key="srv_select", help=LOAD_SELECTION_HELP)]
         if st.button("Load", type="primary"):
             try:
                 with st.spinner("Reading and validating..."):
-                    ds = load(pick, name=str(pick.relative_to(root)))
+                    ds = load(pick, name=str(pick.relative_to(root)), normalize="auto" if srv_top else "no",
+                              n_top_genes=srv_top)
                     ds = ds.replace(source=_ui.without_folders(ds.source, [root]))
             except InputError as exc:
                 st.error(_ui.md(exc), icon=":material/error:")
@@ -139,6 +146,12 @@ cols[2].metric("True edges", f"{ds.n_edges:,}")
 cols[3].metric("Density", f"{ds.density:.2%}" if ds.network is not None else "-",
                help="true edges / candidate pairs (TFs x genes without self-loops)")
 cols[4].metric("TFs", f"{len(ds.tfs):,}")
+selection = selection_of(ds)
+if selection is not None:
+    tfs_kept = (f"{selection.tfs_kept:,} of {selection.tfs_in:,} TFs kept" if selection.tfs_in
+                else "no TF list")
+    st.markdown(f"**Gene selection:** {selection.genes_kept:,} of {selection.genes_in:,} genes selected · "
+                f"{tfs_kept} · {_ui.md(selection.method)}")
 for note in ds.notes:
     st.info(_ui.md(note), icon=":material/info:")
 if ds.network is None:
@@ -151,11 +164,11 @@ with st.expander(f"Preprocessing · values look like **{scale.kind}**", expanded
         c1, c2 = st.columns(2)
         norm = c1.radio("Library-size normalisation + log1p", ["auto", "yes", "no"], horizontal=True, key="pp_normalize",
                         help="auto: only when the values look like raw counts")
-        top = c2.selectbox("Gene selection (BEELINE)", ["keep all genes", "TFs + 500", "TFs + 1000"],
+        top = c2.selectbox("Gene selection (BEELINE)", list(GENE_SELECTION),
                            help="all significantly varying TFs plus the N most variable genes")
         apply = st.form_submit_button("Apply to a copy")
     if apply:
-        n_top = {"keep all genes": None, "TFs + 500": 500, "TFs + 1000": 1000}[top]
+        n_top = GENE_SELECTION[top]
         normalise = norm == "yes" or (norm == "auto" and scale.kind == "counts")
         steps = (["log1p"] if normalise else []) + ([top] if n_top else [])
         if not steps:

@@ -23,7 +23,8 @@ st.title("Evaluation")
 if "eval_flash" in st.session_state:  # set before a rerun, shown once after it
     st.success(st.session_state.pop("eval_flash"))
 
-done = ws.list_runs(status="done")
+# discovery runs score the pairs they trained on: in-sample, so they are explored on the Network page
+done = [r for r in ws.list_runs(status="done") if r.split != "discovery"]
 with_runs = {r.dataset_id: r.dataset_name for r in done}
 if not with_runs:
     st.info("No finished run yet. Start runs on the Models page.")

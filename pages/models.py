@@ -19,16 +19,19 @@ st.caption(f"Dataset: **{_ui.md(ds.name)}** · {ds.n_genes} genes · {ds.n_sampl
            f"{ds.n_edges} true edges · device for deep models: {_ui.md(_ui.device_choice())}")
 
 if ds.network is None:
-    st.warning("This dataset has no ground-truth network, so runs could not be evaluated. "
-               "Load one with a network on the Data page.")
-    st.stop()
+    st.warning("This dataset has no ground-truth network, so runs cannot be evaluated: only the discovery "
+               "split (unsupervised methods, for the Network page) is offered. Load a network on the Data "
+               "page to evaluate.")
 
 # ---------------------------------------------------------------- split
 st.subheader("1 · Split")
-split_names = [n for n, s in splitting.SPLITS.items() if not s.multi_dataset]
+split_names = [n for n, s in splitting.SPLITS.items()
+               if not s.multi_dataset and (ds.network is not None or n == "discovery")]
+first = "unsupervised" if ds.network is not None else "discovery"
 c1, c2, c3 = st.columns([3, 1, 1])
-split = c1.selectbox("Split", split_names, index=split_names.index(_ui.kept("split_name", "unsupervised")), key="split_name",
-                     format_func=lambda n: n if n == "unsupervised" else f"{n} ({splitting.SPLITS[n].protocol})",
+split = c1.selectbox("Split", split_names, key="split_name",
+                     index=split_names.index(_ui.kept("split_name", first) if _ui.kept("split_name", first) in split_names else first),
+                     format_func=lambda n: n if n == splitting.SPLITS[n].protocol else f"{n} ({splitting.SPLITS[n].protocol})",
                      help=" · ".join(f"{n}: {t}" for n, t in _ui.SPLIT_HELP.items() if n in split_names))
 seed = int(c2.number_input("Seed", 0, 2**31 - 1, _ui.kept("split_seed", 0), key="split_seed",
                            help="The same seed gives the same test pairs (and folds), so runs are comparable."))
@@ -47,8 +50,12 @@ if fold_option:
     _ui.keep(f"split_{fold_option}", k)
     if k > 1:
         split_options[fold_option] = k
-st.markdown(_ui.md(_ui.SPLIT_HELP[split]) if split in _ui.SPLIT_HELP else _ui.md(splitting.SPLITS[split].description))
 spec_split = splitting.SPLITS[split]
+st.markdown(_ui.md(_ui.SPLIT_HELP[split]) if split in _ui.SPLIT_HELP else _ui.md(spec_split.description))
+if spec_split.protocol == "in-sample":
+    st.info("Discovery is for exploring, not evaluating: it scores every candidate pair after training on "
+            "everything known, so any figure against the ground truth is in-sample. Explore the result on the "
+            "Network page; evaluate with the other splits.")
 if spec_split.protocol == "optimistic":
     st.warning("Optimistic protocol: both ends of almost every test pair were seen in training, so node "
                "degree alone scores well here. Compare against the `degree` sentinel, and against an honest split.")
@@ -89,7 +96,7 @@ if note:
 # ---------------------------------------------------------------- methods
 st.subheader("2 · Methods")
 usable = {n: s for n, s in methods.REGISTRY.items()
-          if ds.kind in s.kinds and (split != "unsupervised" or not s.supervised)}
+          if ds.kind in s.kinds and (not s.supervised or (split != "unsupervised" and ds.network is not None))}
 hidden = sorted(set(methods.REGISTRY) - set(usable))
 default = [m for m in _ui.kept("methods_chosen", ("pearson", "spearman", "degree", "random")) if m in usable]
 chosen = st.multiselect("Methods to run", list(usable), default=default, key="methods_chosen",

@@ -7,12 +7,13 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from scipy.stats import spearmanr
 from sklearn.metrics import roc_auc_score
 
 from grncore import methods
-from grncore.bench.pairs import pair_indices
 from grncore.bench.splits import make_split
 from grncore.data import InputError, simulate
+from grncore.data.genes import pair_rows
 from grncore.methods import gnt as gnt_mod
 from grncore.train.progress import Cancelled
 
@@ -37,8 +38,7 @@ def small():
 @pytest.fixture(scope="module")
 def signal():
     """Data with clear signal for the quality test (300 genes, 400 cells, ~590 edges)."""
-    ds = simulate.single_cell(n_genes=300, n_cells=400, seed=0)
-    return ds, make_split(ds, "edge_random", seed=0)
+    return simulate.single_cell(n_genes=300, n_cells=400, seed=0)
 
 
 def _score(name, ds, sp, params=None, seed=0, **kw):
@@ -50,7 +50,7 @@ def _auroc(sp, s):
 
 
 def _edge_set(frame, ds):
-    a, b = pair_indices(frame, ds)
+    a, b = pair_rows(frame, ds)
     return set(zip(a.tolist(), b.tolist()))
 
 
@@ -77,24 +77,39 @@ def test_bad_params_and_inputs(small):
 
 
 # ---------------------------------------------------------------------- quality
-def test_gnt_beats_random_and_degree_under_edge_random(signal):
-    """Measured on this split (seed 0, 118 balanced test pairs, CPU): gnt 0.737, degree 0.601,
-    random 0.552 (model seeds 1, 2: gnt 0.753, 0.769). The margins are data-dependent (split seed
-    1: gnt 0.59-0.66 vs degree 0.58), so the assertion is pinned to this deterministic split.
+QUALITY_SEEDS = (0, 1, 2)
+MARGIN_EACH = 0.07   # over the better of random and degree, on every split seed
+MARGIN_MEAN = 0.12   # mean over the split seeds, over the mean of degree and of random
+
+
+def test_gnt_beats_random_and_degree_under_edge_random_over_split_seeds(signal):
+    """edge_random with fractions 0.6/0.1/0.3 (354 balanced test pairs: the 8:1:1 default leaves
+    118, where one split's AUROC moves by +-0.05), 15 epochs (the validation-best epoch came
+    before 15 on every split; 30 gave the same scores), batch 64, CPU, one thread.
+
+    Measured, split seeds 0 / 1 / 2: gnt 0.679 / 0.659 / 0.653 (model seed 0; seeds 1 and 2:
+    0.700 / 0.620 / 0.677 and 0.685 / 0.642 / 0.681), degree 0.504 / 0.445 / 0.435, random 0.501 /
+    0.477 / 0.455. Smallest lead over the better sentinel over those 9 runs: 0.143 (split 1,
+    model seed 1); mean lead 0.15-0.17. The margins (0.07 each, 0.12 on the mean) leave room for
+    other CPUs and BLAS builds.
 
     Not asserted: beating degree under tf_disjoint / gene_disjoint. On this simulated data gnt is
     at chance there (AUROC 0.45-0.59 over model variants, where |Pearson| reaches 0.64-0.79):
     its embeddings are transductive (one learned id per gene), so genes without training edges get
     little from them. On mESC (STRING, a symmetric network) gnt does reach 0.92 under tf_disjoint,
     largely through reverse edges and targets seen in training; see the report in gnt.py."""
-    ds, sp = signal
-    params = {"epochs": 30, "batch_size": 64}
-    s = _score("gnt", ds, sp, params)
-    a_gnt = _auroc(sp, s)
-    a_rand = _auroc(sp, _score("random", ds, sp))
-    a_deg = _auroc(sp, _score("degree", ds, sp))
-    assert a_gnt >= a_rand + 0.15, (a_gnt, a_rand)
-    assert a_gnt >= a_deg + 0.05, (a_gnt, a_deg)
+    ds = signal
+    rows = []
+    for split_seed in QUALITY_SEEDS:
+        sp = make_split(ds, "edge_random", seed=split_seed, fractions=(0.6, 0.1, 0.3))
+        rows.append((_auroc(sp, _score("gnt", ds, sp, {"epochs": 15, "batch_size": 64})),
+                     _auroc(sp, _score("degree", ds, sp)), _auroc(sp, _score("random", ds, sp))))
+    a = np.array(rows)
+    print("gnt, degree, random AUROC per split seed:\n", a.round(3))
+    for split_seed, (g, d, r) in zip(QUALITY_SEEDS, a):
+        assert g >= max(d, r) + MARGIN_EACH, (split_seed, g, d, r)
+    mean = a.mean(axis=0)
+    assert mean[0] >= max(mean[1], mean[2]) + MARGIN_MEAN, mean
 
 
 # ---------------------------------------------------------------------- leakage
@@ -170,10 +185,10 @@ def test_checkpoint_reload_gives_identical_scores(small, tmp_path):
     state = torch.load(path, map_location="cpu", weights_only=True)
     assert "id_embed.weight" in state
     emb = gnt_mod.embeddings_from_checkpoint(path, ds, sp.train, FAST, seed=0)
-    clf = gnt_mod._fit_svm(gnt_mod._edge_features(emb, *pair_indices(sp.train, ds)),
+    clf = gnt_mod._fit_svm(gnt_mod._edge_features(emb, *pair_rows(sp.train, ds)),
                            sp.train["label"].to_numpy(), methods.validate_params(methods.get("gnt"), FAST), 0,
                            n_score=len(sp.test))
-    s2 = clf.decision_function(gnt_mod._edge_features(emb, *pair_indices(sp.test, ds)))
+    s2 = clf.decision_function(gnt_mod._edge_features(emb, *pair_rows(sp.test, ds)))
     np.testing.assert_array_equal(s1, s2)
     # and a run without a workdir (best weights kept in memory) gives the same scores
     np.testing.assert_array_equal(_score("gnt", ds, sp, FAST), s1)
@@ -197,7 +212,26 @@ def test_gnt_context_tokens_and_gne_run(small):
     assert np.isfinite(s).all()
 
 
-def test_nystroem_path_for_large_training_sets(small):
+def test_nystroem_path_for_large_training_sets(small, monkeypatch):
+    """With more training pairs than ``max_kernel_pairs``, ``svm="auto"`` fits Nystroem + a linear
+    SVM (a spy records the pipeline gnt fits); on the same embeddings (same seed) its scores rank
+    the test pairs like the kernel SVC's. Measured on this data (split seeds 0-2, 256 training
+    pairs): Spearman 0.956-0.965 between the two heads' decision values (a plain linear SVM on the
+    same features: 0.33-0.66), AUROC within 0.03 of each other."""
     ds, sp = small
-    s = _score("gnt", ds, sp, {**FAST, "max_kernel_pairs": 100})
-    assert np.isfinite(s).all() and _auroc(sp, s) > 0.4
+    fitted = []
+    real = gnt_mod._fit_svm
+
+    def spy(*args, **kwargs):
+        fitted.append(real(*args, **kwargs))
+        return fitted[-1]
+
+    monkeypatch.setattr(gnt_mod, "_fit_svm", spy)
+    nys = _score("gnt", ds, sp, {**FAST, "max_kernel_pairs": 100})
+    rbf = _score("gnt", ds, sp, FAST)
+    steps = [[type(step).__name__ for _, step in clf.steps] for clf in fitted]
+    assert steps == [["StandardScaler", "Nystroem", "LinearSVC"], ["StandardScaler", "SVC"]]
+    assert fitted[0].steps[1][1].n_components == min(1000, len(sp.train))
+    rho = spearmanr(nys, rbf).statistic
+    assert rho >= 0.9, rho
+    assert abs(_auroc(sp, nys) - _auroc(sp, rbf)) <= 0.06, (_auroc(sp, nys), _auroc(sp, rbf))

@@ -77,6 +77,9 @@ def test_center_and_neighbourhood():
     v2 = select(pred, center="E", hops=2, show_missed=False)
     assert set(map(tuple, v2.edges[["regulator", "target"]].values)) == {("D", "E"), ("C", "D")}
     assert "within 2 hops of E" in v2.message
+    alone = select(pred, top_k=1, center="E")   # only A->B is selected: E stands alone
+    assert alone.edges.empty and alone.nodes["gene"].tolist() == ["E"]
+    assert alone.message.startswith("E has no edge within 1 hop")
     with pytest.raises(InputError, match="not a gene"):
         select(pred, center="nope")
 

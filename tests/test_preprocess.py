@@ -152,17 +152,14 @@ def test_preprocess_auto(counts):
         pp.preprocess(counts, normalize="maybe")
 
 
-def test_preprocess_scales_reasonably():
-    """A 2,000 x 2,000 float32 count matrix: normalise + select in well under a few seconds.
-    (The 20,000 x 5,000 case is bench/read_large_csv.py.)"""
-    import time
+def test_preprocess_selects_the_dynamic_genes_of_a_larger_matrix():
+    """A 2,000 x 2,000 count matrix whose first 100 genes follow pseudotime: they are selected.
+    (Speed of the 20,000 x 5,000 case: bench/read_large_csv.py.)"""
     rng = np.random.default_rng(0)
     X = rng.poisson(rng.gamma(0.5, 4.0, (2000, 1)), (2000, 2000)).astype(np.float32)
     t = np.sort(rng.uniform(0, 1, 2000))
     X[:100] += rng.poisson(20 * t, (100, 2000))
     ds = _ds(X, samples=pd.DataFrame({"pseudotime": t}, index=[f"s{j}" for j in range(2000)]))
-    start = time.perf_counter()
     out = pp.preprocess(ds, n_top_genes=50)
-    assert time.perf_counter() - start < 10
     assert out.n_genes == 50
     assert len(set(out.genes) & {f"g{i}" for i in range(100)}) >= 45

@@ -109,11 +109,11 @@ def test_cancel_stops_a_running_job_and_a_queued_one(tmp_path):
         time.sleep(0.05)
     assert jobs.state(slow)["status"] == "running"
     assert jobs.state(queued)["status"] == "queued"  # the concurrency limit holds it back
-    t0 = time.monotonic()
     jobs.cancel(queued)
     jobs.cancel(slow)
     assert jobs.wait(slow, timeout=60) == "cancelled"
-    assert time.monotonic() - t0 < 30
+    st = jobs.state(slow)
+    assert st["done"] < st["total"] // 2, st  # stopped long before its last target (80 x 1000 trees)
     assert ws.get_run(slow).status == "cancelled" and ws.get_run(queued).status == "cancelled"
     with pytest.raises(KeyError):
         ws.load_run_artifact(slow, "predictions")  # nothing half-written
@@ -126,7 +126,9 @@ def test_restart_marks_unfinished_runs_interrupted(sc, tmp_path):
                             seed=0, status="running")
     queued = ws.create_run(dataset_id=ds_id, dataset_name=sc.name, method="random", split="unsupervised", seed=0)
     done = run(sc, "pearson", "unsupervised", workspace=ws, dataset_id=ds_id).run_id
-    jobs = JobManager(Workspace(tmp_path))  # a new server process on the same workspace
+    for r in (running, queued):  # left by an earlier server: our pid, another process start
+        ws.update_run(r, owner_started="earlier-boot/1")
+    jobs = JobManager(Workspace(tmp_path))  # the restarted server on the same workspace
     assert jobs.interrupted_at_start == 2
     assert {ws.get_run(r).status for r in (running, queued)} == {"interrupted"}
     assert ws.get_run(done).status == "done"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 
 import numpy as np
 import pandas as pd
@@ -98,21 +97,15 @@ def test_single_cell_signal_is_real(sc):
     assert abs(_abs_corr_auroc(fake, _log_norm(fake)) - 0.5) < 0.1
 
 
-def test_demo_is_fast_and_complete():
-    t = time.perf_counter()
+def test_demo_is_complete():
     ds = sim.demo()
-    elapsed = time.perf_counter() - t
     assert ds.name == sim.DEMO_NAME == "Demo: simulated single-cell (100 genes)"
     assert ds.expression.shape == (100, 400) and ds.n_edges > 0 and len(ds.tfs) >= 2
-    assert elapsed < 4.0, elapsed                                     # ~0.3 s; shared CI slack
 
 
 # ---------------------------------------------------------------------- time series
-def test_time_series_dream4_shape_speed_and_signal():
-    t = time.perf_counter()
+def test_time_series_dream4_shape_and_signal():
     ts = sim.time_series(n_genes=100, n_experiments=10, n_times=21, seed=0)
-    elapsed = time.perf_counter() - t
-    assert elapsed < 5.0, elapsed                                     # ~0.05 s
     assert ts.kind == "time_series" and ts.expression.shape == (100, 210)
     s = ts.samples
     assert sorted(s["experiment"].unique()) == list(range(1, 11))

@@ -11,8 +11,9 @@ import pandas as pd
 import pytest
 
 from grncore.bench import (PROTOCOLS, SPLITS, Split, candidate_pairs, make_network_split,
-                           make_split, pair_indices, positive_rate)
+                           make_split, positive_rate)
 from grncore.data import Dataset, InputError
+from grncore.data.genes import pair_rows
 
 
 def make_dataset(n_genes=50, n_tfs=12, n_edges=120, seed=0, name="toy", edgeless_tfs=2,
@@ -78,16 +79,28 @@ def test_candidate_pairs_match_brute_force(ds):
 
 def test_pair_codes_are_expression_rows(ds):
     pairs = candidate_pairs(ds)
-    reg, tgt = pair_indices(pairs, ds)
+    reg, tgt = pair_rows(pairs, ds)
     assert (ds.genes[reg] == pairs["regulator"].astype(str)).all()
     assert (ds.genes[tgt] == pairs["target"].astype(str)).all()
     # the name-lookup path gives the same rows
     plain = pairs.astype({"regulator": str, "target": str})
-    r2, t2 = pair_indices(plain, ds)
+    r2, t2 = pair_rows(plain, ds)
     np.testing.assert_array_equal(reg, r2)
     np.testing.assert_array_equal(tgt, t2)
+    # compact: the categorical codes in their own small dtype (what the engines keep)
+    rc, tc = pair_rows(pairs, ds, compact=True)
+    assert rc.dtype == pairs["regulator"].cat.codes.dtype and rc.dtype.itemsize < 8
+    np.testing.assert_array_equal(rc, reg)
+    # categories that are not the dataset's genes (network-disjoint frames) are looked up
+    wider = pd.CategoricalDtype(["zz", *ds.genes[::-1]])
+    r3, t3 = pair_rows(pairs.astype({"regulator": wider, "target": wider}), ds, compact=True)
+    assert r3.dtype == np.int64
+    np.testing.assert_array_equal(r3, reg)
+    np.testing.assert_array_equal(t3, tgt)
     with pytest.raises(InputError, match="not a gene"):
-        pair_indices(pd.DataFrame({"regulator": ["nope"], "target": ["g1"]}), ds)
+        pair_rows(pd.DataFrame({"regulator": ["nope"], "target": ["g1"]}), ds)
+    with pytest.raises(InputError, match="no 'target' column"):
+        pair_rows(pd.DataFrame({"regulator": ["g1"]}), ds)
 
 
 def test_positive_rate(ds):
@@ -171,11 +184,12 @@ def test_same_seed_same_split_other_seed_other_split(ds, name):
 
 def test_registry_records():
     assert set(SPLITS) == {"edge_random", "tf_disjoint", "gene_disjoint", "network_disjoint",
-                           "unsupervised"}
+                           "unsupervised", "discovery"}
     for name, spec in SPLITS.items():
         assert spec.name == name and spec.protocol in PROTOCOLS and spec.description
     assert SPLITS["edge_random"].protocol == "optimistic"
     assert SPLITS["unsupervised"].protocol == "unsupervised"
+    assert SPLITS["discovery"].protocol == "in-sample"
     assert {SPLITS[n].protocol for n in ("tf_disjoint", "gene_disjoint", "network_disjoint")} == {"honest"}
     assert SPLITS["edge_random"].leaks_node_identity
     assert not SPLITS["gene_disjoint"].leaks_node_identity
@@ -335,7 +349,7 @@ def test_network_disjoint():
         for part in (split.train, split.val):
             sub = part[part["dataset"] == f"net{i}"].drop(columns="dataset")
             assert_valid_part(sub, nets[i])
-        reg, tgt = pair_indices(split.train[split.train["dataset"] == f"net{i}"], nets[i])
+        reg, tgt = pair_rows(split.train[split.train["dataset"] == f"net{i}"], nets[i])
         assert (reg >= 0).all()
     # same gene names across nets, kept apart by the dataset column; parts disjoint
     assert keys(split.train.drop(columns="dataset")) & keys(split.test.drop(columns="dataset"))

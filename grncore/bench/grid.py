@@ -50,6 +50,10 @@ def run_grid(datasets: Sequence[str | Path | Dataset], method_names: Sequence[st
     for name in split_names:
         if name not in SPLITS:
             raise InputError(f"unknown split {name!r}", where="--split", fix=f"use one of {', '.join(SPLITS)}")
+        if name == "discovery":
+            raise InputError("discovery scores the pairs it trained on, so its figures are not an evaluation",
+                             where="--split", fix="benchmark with the other splits; use infer --split discovery "
+                             "for a predicted network")
     loaded = [d if isinstance(d, Dataset) else load(d) for d in datasets]
     rows = []
 

@@ -13,7 +13,8 @@ columns ``regulator``, ``target`` (pandas ``Categorical`` whose categories are t
 names in expression-row order, so ``frame["regulator"].cat.codes`` is the row of the regulator in
 ``dataset.expression``) and ``label`` (``int8``, 1 = true edge, 0 = non-edge). Frames built for a
 network-disjoint split add a ``dataset`` column (see `grncore.bench.splits.make_network_split`);
-there the categories are the union of the gene names, so use `pair_indices` to get expression rows.
+there the categories are the union of the gene names, so use `grncore.data.genes.pair_rows` on
+one dataset's rows to get expression rows.
 Categorical columns keep 30 million pairs (1,500 TFs x 20,000 genes) at about 5 bytes each.
 
 Internally pairs are addressed by their *position* ``p`` in the canonical order
@@ -32,7 +33,7 @@ from ..data import Dataset, InputError
 
 PAIR_COLUMNS = ("regulator", "target", "label")
 
-__all__ = ["PAIR_COLUMNS", "candidate_pairs", "positive_rate", "pair_indices", "empty_pairs"]
+__all__ = ["PAIR_COLUMNS", "candidate_pairs", "positive_rate", "empty_pairs"]
 
 
 def candidate_pairs(dataset: Dataset) -> pd.DataFrame:
@@ -74,28 +75,6 @@ def positive_rate(pairs) -> float:
     labels = pairs["label"] if isinstance(pairs, pd.DataFrame) else pairs
     labels = np.asarray(labels)
     return float(labels.mean()) if labels.size else 0.0
-
-
-def pair_indices(pairs: pd.DataFrame, dataset: Dataset) -> tuple[np.ndarray, np.ndarray]:
-    """Rows of ``dataset.expression`` for the regulator and target of every pair (two int arrays).
-
-    Fast path: categorical columns whose categories are ``dataset.genes`` give their codes;
-    otherwise names are looked up. A gene absent from ``dataset`` is an `InputError`. For a
-    network-disjoint frame, pass the rows of one dataset (``pairs[pairs.dataset == name]``)."""
-    out = []
-    for col in ("regulator", "target"):
-        s = pairs[col]
-        if isinstance(s.dtype, pd.CategoricalDtype) and s.cat.categories.equals(dataset.genes):
-            idx = s.cat.codes.to_numpy().astype(np.int64)
-        else:
-            idx = dataset.genes.get_indexer(pd.Index(s.astype(str)))
-        if (idx < 0).any():
-            bad = pairs[col].to_numpy()[np.flatnonzero(idx < 0)[0]]
-            raise InputError(f"{int((idx < 0).sum())} pairs name a {col} that is not a gene of "
-                             f"{dataset.name!r} (e.g. {str(bad)!r})", where="pairs",
-                             fix="score pairs built from this dataset (grncore.bench.candidate_pairs)")
-        out.append(idx)
-    return out[0], out[1]
 
 
 def empty_pairs(genes: pd.Index | None = None, *, dataset_column: bool = False) -> pd.DataFrame:

@@ -109,7 +109,8 @@ def run(dataset: Dataset | Sequence[Dataset], method: str, split: str = "unsuper
     sp, test_ds = build_split(dataset, split, seed, split_options)
     if spec.supervised and not sp.supervised:
         raise InputError(f"{method} is supervised and the {split} split has no training pairs",
-                         where="split", fix="choose edge_random, tf_disjoint, gene_disjoint or network_disjoint")
+                         where="split", fix="use an unsupervised method: this dataset has no known edge to train on"
+                         if split == "discovery" else "choose edge_random, tf_disjoint, gene_disjoint or network_disjoint")
     resolved_device = _resolve_device(spec, device)
     if workspace is not None and run_id is None:
         run_id = workspace.create_run(dataset_id=dataset_id or test_ds.fingerprint(), dataset_name=test_ds.name,
@@ -144,6 +145,12 @@ def _score_evaluate_store(dataset, test_ds, sp, spec, params_obj, method, split,
                                  should_stop=should_stop, device=resolved_device, workdir=workdir,
                                  datasets=_datasets_by_name(dataset, sp))
     seconds = time.perf_counter() - t0
+    if split == "discovery":  # the predicted network, in-sample (see _discovery_result)
+        result = _discovery_result(test_ds, sp, scores, method, seed, asdict(params_obj), seconds,
+                                   resolved_device, history, trained_on=sp.train if spec.supervised else None)
+        if workspace is not None:
+            store(workspace, result, run_id=run_id, dataset_id=dataset_id or test_ds.fingerprint())
+        return result
     labels = test["label"].to_numpy()
     result = RunResult(
         method=method, split=split, seed=seed, params=asdict(params_obj), split_options=dict(sp.info.get("options", {})),
@@ -165,6 +172,70 @@ def _scorer(split: str, sp: Split):
     from . import folds
 
     return folds.score_folds if folds.n_folds(split, sp.info.get("options")) else _score_evaluate_store
+
+
+def _discovery_result(test_ds: Dataset, sp: Split, scores: np.ndarray, method: str, seed: int, params: dict,
+                      seconds: float, device: str, history: list[dict], trained_on: pd.DataFrame | None) -> RunResult:
+    """The result of a discovery run: its predicted network and in-sample figures.
+
+    ``predictions`` holds every candidate pair in canonical order with ``regulator, target,
+    score, rank`` (1 = best; ties in canonical pair order, `grncore.network.predicted.rank_scores`),
+    ``known`` (in the ground truth), ``trained`` (a pair of ``trained_on``, the training pairs the
+    method was given; None for unsupervised methods, which train on nothing), ``label`` (= known) and ``sign``
+    when the ground truth has signs. The scored pairs include the training pairs, so the metrics
+    are in-sample: computed only when the dataset has both known edges and non-edges, and the
+    record says ``in_sample: true`` with a note; otherwise every metric is NaN and the curves are
+    empty (a dataset without ground truth gets its predicted network all the same).
+    """
+    from ..network.predicted import attach_signs, rank_scores
+
+    test = sp.test
+    labels = test["label"].to_numpy()
+    trained = _trained_mask(test, trained_on) if trained_on is not None else np.zeros(len(test), bool)
+    pred = rank_scores(pd.DataFrame({"regulator": test["regulator"].astype(str).to_numpy(),
+                                     "target": test["target"].astype(str).to_numpy(), "score": scores}))
+    pred["known"] = labels.astype(np.int8)
+    pred["trained"] = trained.astype(np.int8)
+    pred["label"] = labels.astype(np.int8)
+    pred = attach_signs(pred, test_ds.network)
+    n_known = int(labels.sum())
+    evaluable = 0 < n_known < len(labels)
+    if evaluable:
+        metrics, roc, pr = evaluate(labels, scores), roc_curve(labels, scores), pr_curve(labels, scores)
+    else:
+        nan = float("nan")
+        metrics = Metrics(auroc=nan, auprc=nan, auprc_ratio=nan, epr=nan, early_precision=nan,
+                          n_pairs=len(labels), n_positives=n_known,
+                          positive_rate=n_known / len(labels) if len(labels) else 0.0, n_top=0)
+        roc = pd.DataFrame({"fpr": [], "tpr": [], "threshold": []}, dtype=float)
+        pr = pd.DataFrame({"recall": [], "precision": [], "threshold": []}, dtype=float)
+    note = ("in-sample: the scored pairs include every training pair, so these figures measure fit, "
+            "not generalisation; evaluate with the other splits" if evaluable else
+            "no ground truth to compare with: a predicted network without metrics")
+    return RunResult(
+        method=method, split="discovery", seed=seed, params=params, split_options=dict(sp.info.get("options", {})),
+        dataset_name=test_ds.name, dataset_fingerprint=test_ds.fingerprint(), metrics=metrics, predictions=pred,
+        roc=roc, pr=pr, seconds=seconds, device=device, versions=versions(), protocol=sp.protocol,
+        history=pd.DataFrame(history) if history else None,
+        extra={"in_sample": True, "evaluable": evaluable, "note": note, "n_pairs": int(len(test)),
+               "known_pairs": n_known, "trained_pairs": int(trained.sum()),
+               "train_pairs": int(len(trained_on)) if trained_on is not None else 0})
+
+
+def _trained_mask(test: pd.DataFrame, train: pd.DataFrame) -> np.ndarray:
+    """Whether each test pair is a training pair (vectorised on the categorical codes)."""
+    if not len(train):
+        return np.zeros(len(test), bool)
+    cats = test["regulator"].cat.categories
+    same = all(f[c].cat.categories.equals(cats) for f in (test, train) for c in ("regulator", "target"))
+    if not same:
+        keys = [pd.MultiIndex.from_arrays([f["regulator"].astype(str), f["target"].astype(str)]) for f in (test, train)]
+        return np.asarray(keys[0].isin(keys[1]))
+
+    def key(f):
+        return f["regulator"].cat.codes.to_numpy(np.int64) * len(cats) + f["target"].cat.codes.to_numpy(np.int64)
+
+    return np.isin(key(test), key(train))
 
 
 def _end_row(workspace, run_id: str, exc: BaseException) -> None:

@@ -1,8 +1,8 @@
 """Train / validation / test splits of candidate pairs, from optimistic to honest.
 
 A `Split` holds three pair frames (see `grncore.bench.pairs`: ``regulator``, ``target``
-categorical, ``label`` int8; plus ``dataset`` for network-disjoint splits). The parts are always
-pairwise disjoint as sets of pairs. Every split is a pure function of the dataset, the options and
+categorical, ``label`` int8; plus ``dataset`` for network-disjoint splits). The parts are
+pairwise disjoint as sets of pairs (except in ``discovery``, whose test part is every pair). Every split is a pure function of the dataset, the options and
 ``seed`` (one ``numpy.random.default_rng(seed)`` per call), so the same seed gives the identical
 split. Rows of each part are in canonical pair order (regulator in ``dataset.tfs`` order, then
 target in expression-row order); shuffle inside training loops, not here.
@@ -46,6 +46,12 @@ Splits (registry `SPLITS`; call `make_split(dataset, name, seed=..., **options)`
     No training: test = every candidate pair at the natural ratio (BEELINE style: Pratapa et
     al., "Benchmarking algorithms for gene regulatory network inference from single-cell
     transcriptomic data", Nature Methods 17, 147-154, 2020); train and val are empty.
+
+``discovery`` (protocol "in-sample")
+    The predicted network, for exploring rather than evaluating: test = every candidate pair;
+    train = every known edge plus non-edges sampled exactly as ``edge_random`` samples them; val
+    empty. The one split whose parts are NOT disjoint: the test part contains the training pairs,
+    so any figure computed on it is in-sample. See `discovery`.
 """
 
 from __future__ import annotations
@@ -61,10 +67,11 @@ from ..data import Dataset, InputError
 from .pairs import _Candidates, _sample_complement, candidate_pairs, empty_pairs
 
 PARTS = ("train", "val", "test")
-PROTOCOLS = ("optimistic", "honest", "unsupervised")
+PROTOCOLS = ("optimistic", "honest", "unsupervised", "in-sample")
 
 __all__ = ["Split", "SplitSpec", "SPLITS", "PARTS", "PROTOCOLS", "make_split",
-           "make_network_split", "edge_random", "tf_disjoint", "gene_disjoint", "unsupervised"]
+           "make_network_split", "edge_random", "tf_disjoint", "gene_disjoint", "unsupervised",
+           "discovery"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -389,6 +396,51 @@ def unsupervised(dataset: Dataset, *, seed: int = 0) -> Split:
     return Split("unsupervised", seed, empty, empty.copy(), test, info=info, protocol="unsupervised")
 
 
+def discovery(dataset: Dataset, *, seed: int = 0, negative_ratio: float = 1.0) -> Split:
+    """The predicted network: score every candidate pair, after training on everything known.
+
+    test = every candidate pair (`candidate_pairs`, canonical order, labels = known edges; all 0
+    without a ground truth). train = every reachable true edge (``P``) plus ``round(negative_ratio
+    * P)`` non-edges drawn uniformly without replacement from all candidate non-edges, with the
+    sampler ``edge_random`` uses (``_sample_complement`` on ``numpy.random.default_rng(seed)``);
+    capped at the number of non-edges (``info["note"]`` says so). val is empty: nothing is held
+    out, so models that stop early on validation train their full number of epochs and keep the
+    last one. Without a ground truth, or without a true edge from an allowed TF, train is empty
+    and only unsupervised methods can run (``info["evaluable"]`` is False).
+
+    The test part contains the training pairs (``protocol = "in-sample"``): metrics computed on it
+    measure fit, not generalisation; evaluation belongs to the other splits.
+    """
+    seed = _seed(seed)
+    ratio = _ratio("negative_ratio", negative_ratio, allow_none=False)
+    cand = _Candidates.of(dataset)
+    test = candidate_pairs(dataset)
+    n_pos = len(cand.edge_pos)
+    capped = False
+    if n_pos:
+        rng = np.random.default_rng(seed)
+        free = cand.n_pairs - n_pos
+        k = _round(ratio * n_pos)
+        capped = k > free
+        neg = _sample_complement(rng, cand.n_pairs, cand.edge_pos, min(k, free))
+        train = cand.frame(np.sort(np.concatenate([cand.edge_pos, neg])))
+    else:
+        train = empty_pairs(dataset.genes)
+    val = empty_pairs(dataset.genes)
+    desc = ("Discovery: the predicted network, for exploring, not evaluating. Supervised methods "
+            "train on every known edge (plus as many sampled non-edges); every candidate pair is "
+            "scored. Figures on these pairs are in-sample.")
+    if not n_pos:
+        desc += (" This dataset has no ground-truth edge" + ("" if dataset.network is None else " from an allowed TF")
+                 + ": unsupervised methods only, no metrics.")
+    info = _info(dataset, cand, [train, val, test], {"negative_ratio": ratio}, desc)
+    info["evaluable"] = bool(n_pos)
+    info["in_sample"] = True
+    if capped:
+        info["note"] = "fewer non-edges than requested exist; all of them are used for training"
+    return Split("discovery", seed, train, val, test, info=info, protocol="in-sample")
+
+
 def make_network_split(datasets: Sequence[Dataset], test_index: int, *, seed: int = 0,
                        val_index: int | None = None, val_fraction: float = 0.1,
                        train_negative_ratio: float | None = 1.0) -> Split:
@@ -405,7 +457,7 @@ def make_network_split(datasets: Sequence[Dataset], test_index: int, *, seed: in
     are different genes, so every frame has a ``dataset`` column (categorical, the dataset names;
     ``name[i]`` when names repeat) and pairs are identified by (dataset, regulator, target).
     ``regulator``/``target`` categories are the union of all gene names; use
-    `grncore.bench.pairs.pair_indices` on one dataset's rows to get expression rows.
+    `grncore.data.genes.pair_rows` on one dataset's rows to get expression rows.
     """
     seed = _seed(seed)
     datasets = list(datasets)
@@ -526,6 +578,12 @@ SPLITS: dict[str, SplitSpec] = {
         "unsupervised", unsupervised,
         "No training; every candidate pair is scored and evaluated (BEELINE style).",
         "unsupervised", False, "none (nothing is trained)", {}),
+    "discovery": SplitSpec(
+        "discovery", discovery,
+        "For exploring, not evaluating: train on every known edge (supervised methods), then score "
+        "every candidate pair: the predicted network. Figures on these pairs are in-sample.",
+        "in-sample", True, "everything: the scored pairs include the training pairs",
+        {"negative_ratio": 1.0}),
 }
 
 

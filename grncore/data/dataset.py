@@ -92,21 +92,12 @@ class Dataset:
         expr = _validate_expression(expression, where)
         if samples is None:
             samples = pd.DataFrame(index=expr.columns.copy())
-        samples = _align_samples(samples, expr.columns, where)
-        net = None
-        if network is not None:
-            net, net_notes = _validate_network(network, expr.index)
-            notes += net_notes
-        if tfs is not None:
-            tf_list, tf_notes = _validate_tfs(tfs, expr.index)
-            notes += tf_notes
-        elif net is not None:
-            tf_list = sorted(set(net["regulator"]))
-        else:
-            tf_list = sorted(expr.index)
+        samples = align_samples(samples, expr.columns, where)
+        net, tf_list, reg_notes = resolve_regulators(expr.index, network, tfs)
+        notes += reg_notes
         if kind not in KINDS:
             raise InputError(f"unknown data kind {kind!r}", fix=f"use one of {', '.join(KINDS)}")
-        return cls(expression=expr, samples=samples, network=net, tfs=tuple(tf_list), name=name,
+        return cls(expression=expr, samples=samples, network=net, tfs=tf_list, name=name,
                    kind=kind, source=source, extras=dict(extras or {}), notes=tuple(notes))
 
     def with_(self, **changes) -> "Dataset":
@@ -167,14 +158,35 @@ class Dataset:
 
 
 # ---------------------------------------------------------------------- validation helpers
-def _validate_expression(expression: pd.DataFrame, where: str) -> pd.DataFrame:
-    if not isinstance(expression, pd.DataFrame):
-        raise TypeError("expression must be a pandas DataFrame (genes x samples)")
-    if expression.shape[0] == 0 or expression.shape[1] == 0:
+def resolve_regulators(genes: pd.Index, network: pd.DataFrame | None = None,
+                       tfs: Iterable[str] | None = None) -> tuple[pd.DataFrame | None, tuple[str, ...], list[str]]:
+    """The ground truth and TF list `Dataset.create` keeps for ``genes``, with its notes: the
+    network validated against the genes, the TF list intersected with them (default: the
+    regulators of the network, else every gene), sorted. Shared with the sparse single-cell
+    path, which selects genes before the dense `Dataset` exists."""
+    notes: list[str] = []
+    net = None
+    if network is not None:
+        net, net_notes = _validate_network(network, genes)
+        notes += net_notes
+    if tfs is not None:
+        tf_list, tf_notes = _validate_tfs(tfs, genes)
+        notes += tf_notes
+    elif net is not None:
+        tf_list = sorted(set(net["regulator"]))
+    else:
+        tf_list = sorted(genes)
+    return net, tuple(tf_list), notes
+
+
+def validate_names(genes, samples, where: str) -> tuple[pd.Index, pd.Index]:
+    """Gene and sample names as `Dataset.create` keeps them (str, stripped), or `InputError` for
+    an empty matrix, a missing or duplicated name, or fewer than two genes or samples."""
+    if len(genes) == 0 or len(samples) == 0:
         raise InputError("the expression matrix is empty", where=where,
                          fix="provide a genes x samples table with a header row of sample names")
-    genes = pd.Index([str(g).strip() for g in expression.index])
-    samples = pd.Index([str(s).strip() for s in expression.columns])
+    genes = pd.Index([str(g).strip() for g in genes])
+    samples = pd.Index([str(s).strip() for s in samples])
     if (genes == "").any() or genes.isin(["nan", "None"]).any():
         row = int(np.flatnonzero((genes == "") | genes.isin(["nan", "None"]))[0])
         raise InputError(f"gene name missing in data row {row + 1}", where=where,
@@ -187,12 +199,19 @@ def _validate_expression(expression: pd.DataFrame, where: str) -> pd.DataFrame:
     if len(dup):
         raise InputError(f"sample names are duplicated ({_few(dup.unique())})", where=where,
                          fix="make sample (column) names unique")
-    if expression.shape[0] < 2:
+    if len(genes) < 2:
         raise InputError("only one gene: a network needs at least two genes", where=where,
                          fix="check the orientation (genes must be rows, or pass the transposed table)")
-    if expression.shape[1] < 2:
+    if len(samples) < 2:
         raise InputError("only one sample: correlations and models need at least two samples",
                          where=where, fix="provide at least two samples (cells, time points or conditions)")
+    return genes, samples
+
+
+def _validate_expression(expression: pd.DataFrame, where: str) -> pd.DataFrame:
+    if not isinstance(expression, pd.DataFrame):
+        raise TypeError("expression must be a pandas DataFrame (genes x samples)")
+    genes, samples = validate_names(expression.index, expression.columns, where)
     non_numeric = [c for c, t in expression.dtypes.items() if not pd.api.types.is_numeric_dtype(t)]
     if non_numeric:
         col = non_numeric[0]
@@ -218,7 +237,9 @@ def _validate_expression(expression: pd.DataFrame, where: str) -> pd.DataFrame:
     return pd.DataFrame(values.astype(np.float32, copy=False), index=genes, columns=samples)
 
 
-def _align_samples(samples: pd.DataFrame, columns: pd.Index, where: str) -> pd.DataFrame:
+def align_samples(samples: pd.DataFrame, columns: pd.Index, where: str) -> pd.DataFrame:
+    """Sample metadata as `Dataset.create` keeps it: one row per sample of ``columns``, in that
+    order (missing ones NaN), ``time``/``pseudotime`` as floats."""
     samples = samples.copy()
     samples.index = pd.Index([str(s).strip() for s in samples.index])
     if not samples.index.is_unique:

@@ -20,8 +20,3 @@ class InputError(ValueError):
         if fix:
             text = f"{text} {fix[0].upper()}{fix[1:].rstrip('.')}."
         super().__init__(text)
-
-    def located(self, where: str) -> "InputError":
-        """The same error with ``where`` prefixed (e.g. the file name around a row number)."""
-        inner = f"{where}, {self.where}" if self.where else where
-        return InputError(self.what, where=inner, fix=self.fix)

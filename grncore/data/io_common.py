@@ -19,8 +19,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, TextIO
 
-import pandas as pd
-
 from .errors import InputError
 
 HEAD_BYTES = 64 * 1024
@@ -271,31 +269,6 @@ def is_number_or_null(text: str) -> bool:
 def looks_decimal(text: str) -> bool:
     """A number written with a decimal point or exponent (not an integer id)."""
     return is_number(text) and any(c in text for c in ".eE") and not text.strip().lower().startswith(("inf", "nan"))
-
-
-def read_small_table(sn: Sniffed, role: str, *, min_columns: int = 1) -> list[list[str]]:
-    """All non-blank rows of a small text table as lists of stripped strings.
-
-    The delimiter is sniffed (a one-column file is allowed when ``min_columns`` is 1).
-    """
-    delim = sniff_delimiter(sn.lines()) or ","
-    if min_columns > 1 and sniff_delimiter(sn.lines()) is None:
-        raise InputError(f"the {role} file has one column; expected at least {min_columns} "
-                         "columns separated by commas, tabs, semicolons or spaces", where=sn.name,
-                         fix=f"put {'regulator and target' if role == 'network' else 'the fields'} "
-                             "of each row in separate columns")
-    rows = [[f.strip() for f in row] for _, row in iter_rows(sn, delim)]
-    if not rows:
-        raise InputError(f"the {role} file has no rows", where=sn.name, fix=f"provide a non-empty {role} file")
-    return rows
-
-
-def frame_from_rows(rows: list[list[str]], columns: list[str] | None = None) -> pd.DataFrame:
-    """A string DataFrame from ragged rows (short rows padded with empty strings)."""
-    width = max(len(r) for r in rows)
-    data = [r + [""] * (width - len(r)) for r in rows]
-    cols = columns if columns is not None else list(range(width))
-    return pd.DataFrame(data, columns=cols[:width] + list(range(len(cols), width)), dtype=object)
 
 
 def strip_extensions(name: str) -> str:

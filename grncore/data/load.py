@@ -6,15 +6,20 @@ files with their original names and passed here as paths).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
+
+import numpy as np
 import pandas as pd
 
 from .dataset import Dataset
 from .errors import InputError
-from .io_common import as_path, build_dataset, sniff, split_line, sniff_delimiter, strip_extensions
+from .io_common import as_path, build_dataset, relocate, sniff, split_line, sniff_delimiter, strip_extensions
 from .beeline import find_beeline_files, is_beeline_folder, read_beeline
 from .dream4 import is_dream4_folder, read_dream4
-from .h5ad import read_h5ad
+from .h5ad import read_h5ad_cells
+from .preprocess import preprocess, preprocess_cells
+from .sparse import dense_genes
 from .tabular import read_expression, read_metadata, read_network, read_tfs
 
 FORMATS = ("auto", "beeline", "dream4", "csv", "h5ad")
@@ -104,7 +109,8 @@ def _metadata_notes(meta: pd.DataFrame | None, samples: pd.Index, label: str) ->
 
 
 def load(expression, network=None, tfs=None, metadata=None, *, format: str = "auto",
-         orientation: str = "auto", name: str | None = None, kind: str | None = None) -> Dataset:
+         orientation: str = "auto", name: str | None = None, kind: str | None = None,
+         normalize: str = "no", n_top_genes: int | None = None) -> Dataset:
     """Read and validate a dataset from files; the one loader behind the CLI and the Data page.
 
     Parameters
@@ -123,11 +129,23 @@ def load(expression, network=None, tfs=None, metadata=None, *, format: str = "au
         taken as rows and a note says the orientation was guessed).
     name, kind : override the dataset name (default: file/folder name) and kind (default:
         ``time_series`` for DREAM4 or metadata with time and experiment, else ``single_cell``).
+    normalize, n_top_genes : when ``normalize`` is not ``"no"`` or ``n_top_genes`` is given, the
+        dataset is `preprocess`ed (``"auto"`` / ``"yes"``: library-size normalisation + log1p;
+        ``n_top_genes``: BEELINE selection of the significant TFs + N most variable genes). A
+        sparse ``.h5ad`` matrix goes through `preprocess_cells` instead, so only the selected
+        genes are ever dense; without selection its dense genes x cells float32 matrix must fit
+        ``GRN_MAX_DENSE_BYTES`` (default 4 GiB), else an `InputError` asks for ``n_top_genes``.
 
     Raises `InputError` (naming the file, line/column/gene and a fix) for any bad input.
     """
     if format not in FORMATS:
         raise InputError(f"unknown format {format!r}", fix=f"use one of {', '.join(FORMATS)}")
+    if normalize not in ("auto", "yes", "no"):
+        raise InputError(f"unknown normalize option {normalize!r}", fix="use auto, yes or no")
+    if n_top_genes is not None and (isinstance(n_top_genes, bool) or not isinstance(n_top_genes, (int, np.integer))
+                                    or n_top_genes < 1):
+        raise InputError(f"the number of genes to select must be a positive integer, not {n_top_genes!r}",
+                         fix="use e.g. 500 or 1000 (BEELINE's choices)")
     p = Path(expression)
     if not p.exists():
         raise InputError(f"file not found ({p})", where=p.name or str(p), fix="check the path and the file name")
@@ -135,6 +153,42 @@ def load(expression, network=None, tfs=None, metadata=None, *, format: str = "au
     net, net_file = _as_network(network)
     tf_list, tf_file = _as_tfs(tfs)
     meta, meta_file = _as_metadata(metadata)
+    if fmt == "h5ad":
+        return _load_h5ad(p, net, tf_list, meta, net_file=net_file, tf_file=tf_file, meta_file=meta_file,
+                          name=name, kind=kind, normalize=normalize, n_top_genes=n_top_genes)
+    ds = _load_other(p, fmt, net, tf_list, meta, net_file=net_file, tf_file=tf_file, meta_file=meta_file,
+                     orientation=orientation, name=name, kind=kind)
+    if normalize != "no" or n_top_genes is not None:
+        ds = preprocess(ds, normalize=normalize, n_top_genes=n_top_genes)
+    return ds
+
+
+def _load_h5ad(p: Path, net, tf_list, meta, *, net_file, tf_file, meta_file, name, kind,
+               normalize: str, n_top_genes: int | None) -> Dataset:
+    """`load` for an AnnData file: a sparse ``X`` stays sparse through `preprocess_cells`."""
+    cells = read_h5ad_cells(p)
+    samples = _merge_samples(cells.samples, meta)
+    fields = dict(name=name or strip_extensions(p.name), kind=kind or "single_cell",
+                  source=f"h5ad: {p}" + _extra_sources(net_file, tf_file, meta_file),
+                  notes=_metadata_notes(meta, pd.Index([str(c).strip() for c in cells.cells]),
+                                        Path(meta_file or "metadata").name))
+    files = {"network": net_file, "TF list": tf_file, "sample metadata": meta_file}
+    if normalize != "no" or n_top_genes is not None:
+        try:
+            return preprocess_cells(replace(cells, samples=samples), normalize, n_top_genes,
+                                    network=net, tfs=tf_list, where=p.name, **fields)
+        except InputError as err:
+            raise relocate(err, files) from None
+    expr = pd.DataFrame(dense_genes(cells.X, np.arange(cells.n_genes), where=p.name),
+                        index=cells.genes, columns=cells.cells, copy=False)
+    del cells
+    return build_dataset(expr, samples=samples, network=net, tfs=tf_list, where=p.name,
+                         network_file=net_file, tfs_file=tf_file, metadata_file=meta_file, **fields)
+
+
+def _load_other(p: Path, fmt: str, net, tf_list, meta, *, net_file, tf_file, meta_file,
+                orientation: str, name, kind) -> Dataset:
+    """`load` for tables and folders (everything but AnnData), before preprocessing."""
     notes: list[str] = []
     sources = []
 
@@ -163,13 +217,6 @@ def load(expression, network=None, tfs=None, metadata=None, *, format: str = "au
                              kind=kind or "time_series", source=base.source + _extra_sources(None, tf_file, meta_file),
                              extras=base.extras, notes=list(base.notes), where=p.name,
                              network_file=net_file, tfs_file=tf_file, metadata_file=meta_file)
-    if fmt == "h5ad":
-        base = read_h5ad(p, name=name)
-        samples = _merge_samples(base.samples if base.samples.shape[1] else None, meta)
-        return build_dataset(base.expression, samples=samples, network=net, tfs=tf_list, name=base.name,
-                             kind=kind or base.kind, source=base.source + _extra_sources(net_file, tf_file, meta_file),
-                             notes=_metadata_notes(meta, base.expression.columns, Path(meta_file or "metadata").name),
-                             where=p.name, network_file=net_file, tfs_file=tf_file, metadata_file=meta_file)
     if fmt not in ("csv", "beeline"):
         raise InputError(f"format {fmt!r} needs a folder", where=p.name, fix="pass the folder")
     if p.is_dir():

@@ -9,7 +9,6 @@ pyarrow refuses a file, the file is scanned line by line to name the exact bad l
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Iterable
 
 import numpy as np
@@ -524,8 +523,3 @@ def normalise_metadata(meta: pd.DataFrame) -> pd.DataFrame:
         if e.notna().all() and (e == e.round()).all():
             meta["experiment"] = e.astype(int)
     return meta
-
-
-def file_label(path) -> str:
-    """The name used in messages for a path."""
-    return Path(path).name

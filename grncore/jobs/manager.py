@@ -3,8 +3,11 @@
 `JobManager` owns worker threads that take queued runs and call `grncore.bench.run`. Workers never
 touch the UI: they write progress into a thread-safe in-memory `JobState` (what pages poll every
 second) and, at most once a second, into the run's database row (what a restarted server or
-another process sees). When a manager starts it marks runs left queued or running by an earlier
-server as "interrupted": nothing half-finished is ever shown as complete.
+another process sees). Rows are owned by the process that queued them, which keeps their heartbeat
+fresh (`grncore.jobs.store`). When a manager starts it marks as "interrupted" the runs left queued
+or running by a process that is gone (an earlier server, a killed CLI) or silent, and leaves the
+live runs of other processes on the same workspace alone: nothing half-finished is ever shown as
+complete, and no live run is shown as dead.
 
 Methods parallelise inside a run (per-target process pools, torch threads), so the default limit
 is one run at a time; queued runs wait their turn.
@@ -64,7 +67,7 @@ class JobManager:
 
     def __init__(self, workspace: Workspace, max_concurrent: int = 1):
         self.workspace = workspace
-        self.interrupted_at_start = workspace.mark_unfinished_interrupted()
+        self.interrupted_at_start = workspace.interrupt_orphaned_runs()
         self._queue: queue.Queue[str] = queue.Queue()
         self._states: dict[str, JobState] = {}
         self._lock = threading.Lock()
@@ -98,9 +101,9 @@ class JobManager:
             return
         state.cancel.set()
         if state.status == "queued":
-            state.status = "cancelled"
             self.workspace.update_run(run_id, status="cancelled", message="cancelled before it started",
                                       finished_at=time.time())
+            state.status = "cancelled"
 
     def state(self, run_id: str) -> dict | None:
         """Live progress of a run this manager knows, else None (then read the database row)."""
@@ -177,10 +180,12 @@ class JobManager:
             self._finish(state, "failed", f"internal error: {type(exc).__name__}: {exc} (traceback in {folder / 'error.log'})")
         else:
             state.done = state.total = max(state.total, 1)
+            self.workspace.update_run(run_id, progress={**state.snapshot(), "status": "done"})
             state.status = "done"
-            self.workspace.update_run(run_id, progress=state.snapshot())
 
     def _finish(self, state: JobState, status: str, message: str) -> None:
-        state.status, state.message = status, message
+        """End a run: the row first, then the live state, so whoever sees the final status in
+        memory (`wait`, a page) finds it in the database too."""
         self.workspace.update_run(state.run_id, status=status, message=message, finished_at=time.time(),
-                                  progress=state.snapshot())
+                                  progress={**state.snapshot(), "status": status, "message": message})
+        state.status, state.message = status, message

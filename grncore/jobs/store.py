@@ -10,11 +10,21 @@ Layout of a workspace directory (``GRN_WORKSPACE``, default ``~/.grn-workbench``
 The schema is versioned: `MIGRATIONS` is the one place that changes it; `Workspace` applies the
 missing steps in order when it opens a database (``PRAGMA user_version`` holds the version).
 Datasets are stored once per content fingerprint, so loading the same data twice lists it once.
+
+Several processes may share a workspace (two servers, a server and the CLI). A run row records
+its owner (host, process id, process start time: `grncore._proc`), and while it is queued or
+running the owning process writes its ``heartbeat_at`` every `HEARTBEAT_SECONDS` (one daemon
+thread per process, started by `Workspace.create_run`). `Workspace.interrupt_orphaned_runs`,
+called when a job manager starts, marks as interrupted only the unfinished runs that can no
+longer finish: no recorded owner, an owner on this host that is gone (its pid is not alive or
+now belongs to a process that started at another time), or, for an owner on another host, no
+heartbeat for more than `HEARTBEAT_STALE_SECONDS`.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import shutil
@@ -28,8 +38,10 @@ from typing import Iterator
 
 import pandas as pd
 
+from .. import _proc
 from ..data import Dataset
 
+log = logging.getLogger(__name__)
 DEFAULT_WORKSPACE = "~/.grn-workbench"
 
 # Each entry moves the schema from version i to i+1. Never edit a released step; append one.
@@ -71,7 +83,15 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX runs_by_dataset ON runs(dataset_id, split, seed);
     """,
+    """
+    ALTER TABLE runs ADD COLUMN owner_host TEXT NOT NULL DEFAULT '';
+    ALTER TABLE runs ADD COLUMN owner_pid INTEGER;              -- NULL: no owner recorded
+    ALTER TABLE runs ADD COLUMN owner_started TEXT NOT NULL DEFAULT '';
+    ALTER TABLE runs ADD COLUMN heartbeat_at REAL;
+    """,
 ]
+HEARTBEAT_SECONDS = 5.0  # how often an owner refreshes heartbeat_at of its unfinished runs
+HEARTBEAT_STALE_SECONDS = 60.0  # a run of another host without a heartbeat for longer is interrupted
 
 
 def workspace_path(path: str | os.PathLike | None = None) -> Path:
@@ -106,6 +126,10 @@ class RunRow:
     created_at: float
     started_at: float | None
     finished_at: float | None
+    owner_host: str = ""
+    owner_pid: int | None = None
+    owner_started: str = ""
+    heartbeat_at: float | None = None
 
     @property
     def finished(self) -> bool:
@@ -279,14 +303,19 @@ class Workspace:
     def create_run(self, *, dataset_id: str, dataset_name: str, method: str, split: str, seed: int,
                    params: dict | None = None, split_options: dict | None = None, device: str = "cpu",
                    status: str = "queued") -> str:
-        """Insert a run row and return its id (time-ordered, unique)."""
+        """Insert a run row owned by this process and return its id (time-ordered, unique).
+        While the row is queued or running this process keeps its heartbeat fresh."""
         run_id = f"{time.strftime('%Y%m%d%H%M%S')}-{os.urandom(3).hex()}"
+        me, now = _proc.current(), time.time()
         with self.connect() as con:
             con.execute(
                 "INSERT INTO runs(id, dataset_id, dataset_name, method, split, split_options, seed, "
-                "params, device, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "params, device, status, created_at, owner_host, owner_pid, owner_started, heartbeat_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (run_id, dataset_id, dataset_name, method, split, json.dumps(split_options or {}), int(seed),
-                 json.dumps(params or {}), device, status, time.time()))
+                 json.dumps(params or {}), device, status, now, me.host, me.pid, me.started, now))
+        if status in ("queued", "running"):
+            _HEARTBEAT.watch(self.db_path)
         return run_id
 
     def update_run(self, run_id: str, **fields) -> None:
@@ -322,19 +351,25 @@ class Workspace:
             rows = con.execute(query + " ORDER BY created_at DESC, id DESC", args).fetchall()
         return [_run_row(r) for r in rows]
 
-    def mark_unfinished_interrupted(self) -> int:
-        """After a restart: queued or running runs can no longer finish. Returns how many."""
+    def interrupt_orphaned_runs(self, stale_after: float = HEARTBEAT_STALE_SECONDS) -> int:
+        """Mark as interrupted the queued or running runs that can no longer finish (see the
+        module doc); the message says why. Runs of live owners are left alone. Returns how many."""
+        me, now = _proc.current(), time.time()
         with self.connect() as con:
-            cur = con.execute(
-                "UPDATE runs SET status = 'interrupted', finished_at = ?, "
-                "message = 'interrupted: the server stopped before the run finished' "
-                "WHERE status IN ('queued', 'running')", (time.time(),))
-            return cur.rowcount
-
-    def delete_run(self, run_id: str) -> None:
-        with self.connect() as con:
-            con.execute("DELETE FROM runs WHERE id = ?", (run_id,))
-        shutil.rmtree(self.run_dir(run_id), ignore_errors=True)
+            rows = con.execute("SELECT id, owner_host, owner_pid, owner_started, heartbeat_at FROM runs "
+                               "WHERE status IN ('queued', 'running')").fetchall()
+        count = 0
+        for row in rows:
+            reason = _orphan_reason(row, me, now, stale_after)
+            if reason is None:
+                continue
+            with self.connect() as con:  # unless it finished or beat meanwhile
+                cur = con.execute(
+                    "UPDATE runs SET status = 'interrupted', finished_at = ?, message = ? "
+                    "WHERE id = ? AND status IN ('queued', 'running') AND heartbeat_at IS ?",
+                    (now, f"interrupted: {reason}", row["id"], row["heartbeat_at"]))
+                count += cur.rowcount
+        return count
 
     def save_run_artifacts(self, run_id: str, frames: dict[str, pd.DataFrame]) -> None:
         """Write ``frames`` (name -> DataFrame) as Parquet under ``runs/<id>/``, atomically per file."""
@@ -375,6 +410,82 @@ class Workspace:
             yield paths
         finally:
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def _orphan_reason(row: sqlite3.Row, me: _proc.ProcessId, now: float, stale_after: float) -> str | None:
+    """Why the unfinished run ``row`` can no longer finish, or None while its owner lives."""
+    host, pid, started = row["owner_host"], row["owner_pid"], row["owner_started"]
+    if pid is None:
+        return "the run records no owner (queued by an older version), so nothing is running it"
+    if host == me.host:
+        if (pid, started) == (me.pid, me.started) or _proc.alive(pid, started):
+            return None
+        return f"its process (pid {pid} on {host}) is gone"
+    if row["heartbeat_at"] is None:
+        return f"its process (pid {pid} on {host}) never wrote a heartbeat"
+    age = now - row["heartbeat_at"]
+    if age <= stale_after:
+        return None
+    return (f"no heartbeat from its process (pid {pid} on {host}) for {age:.0f} s "
+            f"(the limit is {stale_after:.0f} s)")
+
+
+class _Heartbeat:
+    """One daemon thread per process: every `HEARTBEAT_SECONDS` it sets ``heartbeat_at`` of the
+    queued and running runs this process owns, in every workspace database where it has some.
+    A database leaves the list once it holds none (or is gone)."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._dbs: set[Path] = set()
+        self._thread: threading.Thread | None = None
+
+    def watch(self, db_path: Path) -> None:
+        with self._lock:
+            self._dbs.add(db_path)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._loop, name="grn-heartbeat", daemon=True)
+                self._thread.start()
+
+    def _loop(self) -> None:
+        while True:
+            time.sleep(HEARTBEAT_SECONDS)
+            me = _proc.current()
+            with self._lock:
+                for db_path in list(self._dbs):
+                    if not self._beat(db_path, me):
+                        self._dbs.discard(db_path)
+
+    @staticmethod
+    def _beat(db_path: Path, me: _proc.ProcessId) -> bool:
+        """Refresh this process's unfinished runs in ``db_path``; False once there are none."""
+        try:
+            con = sqlite3.connect(f"file:{db_path}?mode=rw", uri=True, timeout=HEARTBEAT_SECONDS)
+            try:
+                with con:
+                    cur = con.execute(
+                        "UPDATE runs SET heartbeat_at = ? WHERE status IN ('queued', 'running') "
+                        "AND owner_host = ? AND owner_pid = ? AND owner_started = ?",
+                        (time.time(), me.host, me.pid, me.started))
+                return cur.rowcount > 0
+            finally:
+                con.close()
+        except sqlite3.Error as exc:
+            if not db_path.exists():
+                return False
+            log.warning("heartbeat of runs in %s failed (retrying): %s", db_path, exc)
+            return True
+
+    def _after_fork(self) -> None:
+        """A forked child owns none of its parent's runs and has no heartbeat thread."""
+        self._lock = threading.Lock()
+        self._dbs = set()
+        self._thread = None
+
+
+_HEARTBEAT = _Heartbeat()
+if hasattr(os, "register_at_fork"):  # POSIX
+    os.register_at_fork(after_in_child=_HEARTBEAT._after_fork)
 
 
 def _run_row(row: sqlite3.Row) -> RunRow:

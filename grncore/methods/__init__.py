@@ -3,7 +3,11 @@
 Each method is a small function (one module per family) with a docstring stating its math and
 reference, wrapped in a `MethodSpec` and listed once in `REGISTRY`. `score_pairs` is the shared
 runner: it validates the parameters and the dataset kind, calls the method, and checks the
-output (one finite float64 score per pair). Adding a method = one module + one registry line.
+output (one finite float64 score per pair). Adding a method = one module + one registry line;
+a method that needs torch is registered by reference (``fn="grncore.methods.gnt:gnt"``, imported
+on its first call) with its params dataclass in a torch-free module of its family
+(`grncore.methods.dream4_params`, `grncore.methods.gnt_params`), so ``import grncore.methods``
+never imports torch.
 
 >>> from grncore import methods
 >>> scores = methods.score_pairs(dataset, pairs, "pearson")            # doctest: +SKIP
@@ -25,8 +29,9 @@ from .correlation import CorrelationParams, pearson, spearman
 from .information import MutualInfoParams, mutual_info
 from .sentinels import SentinelParams, degree, random
 from .trees import Genie3Params, GRNBoost2Params, genie3, genie3_seconds, grnboost2, grnboost2_seconds
-# deep methods: torch-free records whose fn imports dream4_nets / gnt (and torch) on first call
-from .deep_specs import DREAM4_SPECS, GNE_SPEC, GNT_SPEC  # lstm, cnn, ae_nn; gnt, gne
+# torch methods: torch-free params here, the functions named "module:function" below and
+# imported (with torch) by MethodSpec on their first call
+from . import dream4_params, gnt_params
 
 __all__ = ["REGISTRY", "MethodSpec", "get", "score_pairs", "validate_params", "time_estimate", "param",
            "register", "FAMILIES"]
@@ -66,9 +71,24 @@ for _spec in (
     MethodSpec("random", "sentinel", "Uniform random scores (chance floor)",
                "random predictor of BEELINE's AUPRC ratio / EPR, Pratapa et al. (2020)",
                False, _ALL, SentinelParams, random, "instant"),
-    *DREAM4_SPECS,
-    GNT_SPEC,
-    GNE_SPEC,
+    MethodSpec("lstm", "deep", "LSTM over the regulator/target time courses of each experiment "
+               "(directed labels; mean over experiments)", dream4_params.REFERENCE, True,
+               dream4_params.KINDS, dream4_params.LSTMParams, "grncore.methods.dream4_nets:lstm",
+               dream4_params.dream4_seconds),
+    MethodSpec("cnn", "deep", "LeNet-5-style CNN on the 2 x T regulator/target time-course image",
+               dream4_params.REFERENCE, True, dream4_params.KINDS, dream4_params.CNNParams,
+               "grncore.methods.dream4_nets:cnn", dream4_params.dream4_seconds),
+    MethodSpec("ae_nn", "deep", "Autoencoder (3-d code per time course) + two-branch network",
+               dream4_params.REFERENCE, True, dream4_params.KINDS, dream4_params.AENNParams,
+               "grncore.methods.dream4_nets:ae_nn", dream4_params.dream4_seconds),
+    MethodSpec("gnt", "deep", "GeneNet Transformer: id + expression tokens through a 2-layer transformer "
+               "encoder trained on training-edge neighbours; Hadamard edge features; SVM",
+               gnt_params.GNT_REFERENCE, True, gnt_params.KINDS, gnt_params.GNTParams,
+               "grncore.methods.gnt:gnt", gnt_params.gnt_seconds),
+    MethodSpec("gne", "deep", "GNE: MLP embeddings of gene id + expression trained on training-edge "
+               "neighbours; Hadamard edge features; SVM",
+               gnt_params.GNE_REFERENCE, True, gnt_params.KINDS, gnt_params.GNEParams,
+               "grncore.methods.gnt:gne", gnt_params.gne_seconds),
 ):
     register(_spec)
 
@@ -107,10 +127,11 @@ def score_pairs(dataset: Dataset, pairs: pd.DataFrame, method_name: str, params=
                          fix="choose a split with training pairs (edge_random, tf_disjoint, gene_disjoint)")
     if len(pairs) == 0:
         return np.zeros(0, dtype=np.float64)
-    accepted = inspect.signature(spec.fn).parameters
+    fn = spec.function  # imports a lazily registered (torch) method on its first call
+    accepted = inspect.signature(fn).parameters
     takes_any = any(q.kind is inspect.Parameter.VAR_KEYWORD for q in accepted.values())
     extra = {k: v for k, v in kw.items() if takes_any or k in accepted}
-    scores = spec.fn(dataset, pairs, p, train=train, seed=seed, progress=progress, should_stop=should_stop,
+    scores = fn(dataset, pairs, p, train=train, seed=seed, progress=progress, should_stop=should_stop,
                      device=device, **extra)
     scores = np.asarray(scores, dtype=np.float64)
     if scores.shape != (len(pairs),):

@@ -24,29 +24,10 @@ from __future__ import annotations
 from typing import Callable
 
 import numpy as np
-import pandas as pd
 
-from ..data import Dataset
 from ..train.progress import check_stop, never_stop
-from .base import gene_rows
 
 DEFAULT_CHUNK = 1 << 22  # pairs per chunk (4M pairs: ~110 MB of index arrays)
-
-
-def pair_codes(pairs: pd.DataFrame, dataset: Dataset) -> tuple[np.ndarray, np.ndarray]:
-    """Expression rows of regulator and target per pair, in the smallest int dtype available
-    (categorical codes are used as they are: 2 bytes per pair for < 32k genes)."""
-    out = []
-    for col in ("regulator", "target"):
-        s = pairs[col] if col in pairs else None
-        if (s is not None and isinstance(s.dtype, pd.CategoricalDtype)
-                and s.cat.categories.equals(dataset.genes)):
-            codes = s.cat.codes.to_numpy()
-            if len(codes) and codes.min() >= 0:
-                out.append(codes)
-                continue
-        out.append(gene_rows(pairs, dataset, col))
-    return out[0], out[1]
 
 
 def gene_layout(reg: np.ndarray, tgt: np.ndarray, n_genes: int) -> tuple[np.ndarray, np.ndarray]:

@@ -1,4 +1,4 @@
-"""The method record (`MethodSpec`), parameter declaration and validation, and pair helpers.
+"""The method record (`MethodSpec`), parameter declaration and validation, time estimates.
 
 A method is a plain function ::
 
@@ -15,20 +15,19 @@ so that pages build widgets and the CLI coerces ``--param name=value`` strings w
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import math
 import os
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
 import numpy as np
-import pandas as pd
 
 from ..data import Dataset, InputError
 
 FAMILIES = ("correlation", "information", "trees", "sentinel", "deep")
 
-__all__ = ["MethodSpec", "param", "validate_params", "time_estimate", "gene_rows", "n_cores",
-           "FAMILIES"]
+__all__ = ["MethodSpec", "param", "validate_params", "coerce_params", "time_estimate", "n_cores", "FAMILIES"]
 
 
 def param(default, *, help: str, min=None, max=None, choices=None):  # noqa: A002 (names match metadata)
@@ -47,13 +46,14 @@ def param(default, *, help: str, min=None, max=None, choices=None):  # noqa: A00
 
 
 @dataclass(frozen=True)
-class NoParams:
-    """A method without parameters."""
-
-
-@dataclass(frozen=True)
 class MethodSpec:
     """Metadata record of one inference method (what the registry lists).
+
+    ``fn`` is the method function or a lazy reference ``"package.module:function"`` to it,
+    imported on the first call (`function`). Torch methods are registered by reference, so that
+    ``import grncore.methods`` (the registry, the Models page, the CLI, every tree-method worker
+    process) never imports torch; their ``params`` dataclass lives in a torch-free module of the
+    family (e.g. `grncore.methods.gnt_params`).
 
     ``time_hint`` is either a short human string ("seconds") or a function
     ``(n_genes, n_tfs, n_samples) -> seconds`` estimating an all-candidate-pairs run with
@@ -66,7 +66,7 @@ class MethodSpec:
     supervised: bool
     kinds: tuple[str, ...]
     params: type
-    fn: Callable[..., np.ndarray]
+    fn: Callable[..., np.ndarray] | str
     time_hint: str | Callable[[int, int, int], float] = "seconds"
 
     def __post_init__(self):
@@ -74,10 +74,33 @@ class MethodSpec:
             raise ValueError(f"unknown method family {self.family!r}")
         if not dataclasses.is_dataclass(self.params):
             raise TypeError("MethodSpec.params must be a dataclass type")
+        if isinstance(self.fn, str):
+            module, sep, attr = self.fn.partition(":")
+            if not (sep and module and attr.isidentifier()):
+                raise ValueError(f"MethodSpec.fn must be a callable or 'module:function', not {self.fn!r}")
+        elif not callable(self.fn):
+            raise TypeError("MethodSpec.fn must be a callable or a 'module:function' string")
+
+    @property
+    def function(self) -> Callable[..., np.ndarray]:
+        """The method function; a ``"module:function"`` reference is imported on first use."""
+        if not isinstance(self.fn, str):
+            return self.fn
+        found = _RESOLVED.get(self.fn)
+        if found is None:
+            module, _, attr = self.fn.partition(":")
+            found = getattr(importlib.import_module(module), attr)
+            if not callable(found):
+                raise TypeError(f"{self.fn} is not callable")
+            _RESOLVED[self.fn] = found
+        return found
 
     def defaults(self):
         """The params instance with every default."""
         return self.params()
+
+
+_RESOLVED: dict[str, Callable[..., np.ndarray]] = {}
 
 
 # ---------------------------------------------------------------------- params
@@ -92,23 +115,28 @@ def validate_params(spec: MethodSpec, values=None):
     the field's default; numbers are checked against ``min``/``max`` and categorical values
     against ``choices``. Raises `InputError` naming the parameter, the bad value and what is
     allowed; an unknown name lists the known ones."""
-    cls = spec.params
+    return coerce_params(spec.params, values, method=spec.name)
+
+
+def coerce_params(cls: type, values=None, *, method: str):
+    """`validate_params` for a params dataclass ``cls`` of the method called ``method`` (what a
+    method module uses on its own parameters: it needs no registry record)."""
     if values is None:
         return cls()
     if isinstance(values, cls):
         values = dataclasses.asdict(values)
     if not isinstance(values, Mapping):
-        raise InputError(f"parameters of {spec.name} must be name=value pairs, not {type(values).__name__}",
-                         where=f"{spec.name} parameters")
+        raise InputError(f"parameters of {method} must be name=value pairs, not {type(values).__name__}",
+                         where=f"{method} parameters")
     fields = {f.name: f for f in dataclasses.fields(cls)}
     out = {}
     for name, raw in values.items():
         name = str(name).strip().replace("-", "_")
         if name not in fields:
             known = ", ".join(fields) or "none"
-            raise InputError(f"unknown parameter {name!r} for {spec.name}", where=f"{spec.name} parameters",
+            raise InputError(f"unknown parameter {name!r} for {method}", where=f"{method} parameters",
                              fix=f"known parameters: {known}")
-        out[name] = _coerce(spec.name, fields[name], raw)
+        out[name] = _coerce(method, fields[name], raw)
     return cls(**out)
 
 
@@ -209,46 +237,3 @@ def n_cores() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # pragma: no cover (macOS, Windows)
         return max(1, os.cpu_count() or 1)
-
-
-# ---------------------------------------------------------------------- pairs
-def gene_rows(pairs: pd.DataFrame, dataset: Dataset, column: str) -> np.ndarray:
-    """Rows of ``dataset.expression`` for ``pairs[column]`` (int64); `InputError` for unknown genes.
-
-    Fast path: a categorical column whose categories are ``dataset.genes`` (as built by
-    `grncore.bench.pairs`) gives its codes without hashing strings."""
-    if column not in pairs:
-        raise InputError(f"pairs have no {column!r} column", where="pairs",
-                         fix="pairs need regulator and target columns")
-    s = pairs[column]
-    if isinstance(s.dtype, pd.CategoricalDtype):
-        codes = s.cat.codes.to_numpy()
-        if s.cat.categories.equals(dataset.genes):
-            idx = codes.astype(np.int64)
-            if (idx < 0).any():
-                raise InputError(f"{int((idx < 0).sum())} pairs have no {column}", where="pairs")
-            return idx
-        lut = dataset.genes.get_indexer(s.cat.categories.astype(str))
-        idx = np.where(codes >= 0, lut[codes], -1).astype(np.int64)
-    else:
-        idx = dataset.genes.get_indexer(pd.Index(s.astype(str))).astype(np.int64)
-    if (idx < 0).any():
-        bad = s.to_numpy()[np.flatnonzero(idx < 0)[0]]
-        raise InputError(f"{int((idx < 0).sum())} pairs name a {column} that is not a gene of "
-                         f"{dataset.name!r} (e.g. {str(bad)[:60]!r})", where="pairs",
-                         fix="score pairs built from this dataset (grncore.bench.candidate_pairs)")
-    return idx
-
-
-def first_seen_order(idx: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct values of ``idx`` (ints in ``[0, n)``) in order of first appearance, and the
-    position of every element in that list. O(len(idx)), no sort."""
-    uniq = pd.unique(idx)
-    lut = np.full(n, -1, dtype=np.int64)
-    lut[uniq] = np.arange(len(uniq))
-    return np.asarray(uniq, dtype=np.int64), lut[idx]
-
-
-def rows_of(dataset: Dataset, rows: np.ndarray) -> np.ndarray:
-    """float64 expression rows (genes x samples) without copying the whole matrix."""
-    return dataset.expression.to_numpy()[rows].astype(np.float64)

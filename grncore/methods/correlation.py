@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ..data import Dataset
+from ..data.genes import pair_rows
 from ..train.progress import check_stop, never_stop, no_progress
 from . import _blockwise
 from .base import param
@@ -59,7 +60,7 @@ def correlation_scores(dataset: Dataset, pairs: pd.DataFrame, *, rank: bool, sig
     exactly the candidate grid in canonical order (`grncore.bench.candidate_pairs`: TFs in
     ``dataset.tfs`` order, targets in row order, no self-loops) the products are written straight
     into the result instead (`_grid_scores`)."""
-    reg, tgt = _blockwise.pair_codes(pairs, dataset)
+    reg, tgt = pair_rows(pairs, dataset, compact=True)
     tf_rows = _grid_tf_rows(reg, tgt, dataset)
     if tf_rows is not None:
         return _grid_scores(dataset, tf_rows, rank=rank, signed=signed, block=min(tile, 512),

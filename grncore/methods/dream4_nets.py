@@ -76,9 +76,8 @@ networks must have the same number of time points ``T``; their experiment counts
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, is_dataclass
+from dataclasses import asdict, is_dataclass
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Callable
 
 import numpy as np
@@ -86,17 +85,16 @@ import pandas as pd
 import torch
 from torch import nn
 
-from ..bench.pairs import pair_indices
 from ..data import Dataset, InputError
+from ..data.genes import pair_rows
 from ..train.loop import autocast, fit, seed_everything
 from ..train.progress import check_stop, never_stop, no_progress
-from .base import validate_params
-from .deep_specs import AENNParams, CNNParams, LSTMParams, NORMALIZE, REFERENCE  # torch-free records
-from .deep_specs import DREAM4_KINDS as KINDS
-from .deep_specs import DREAM4_SPECS as SPECS  # noqa: F401 (registry records; fn imports this module lazily)
+from .base import coerce_params
+# the parameters are torch-free, in `grncore.methods.dream4_params` (re-exported here)
+from .dream4_params import KINDS, NORMALIZE, REFERENCE, AENNParams, CNNParams, LSTMParams  # noqa: F401
 
 __all__ = ["LSTMParams", "CNNParams", "AENNParams", "lstm", "cnn", "ae_nn", "build_model",
-           "predict_pairs", "time_courses", "PairNet", "REFERENCE", "KINDS", "SPECS"]
+           "predict_pairs", "time_courses", "PairNet", "REFERENCE", "KINDS"]
 
 
 _PARAMS = {"lstm": LSTMParams, "cnn": CNNParams, "ae_nn": AENNParams}
@@ -104,11 +102,11 @@ _PARAMS = {"lstm": LSTMParams, "cnn": CNNParams, "ae_nn": AENNParams}
 
 def _params(method: str, params):
     """A validated params instance from None, a mapping or an instance (coerced and bounds-checked
-    by `grncore.methods.base.validate_params`)."""
+    by `grncore.methods.base.coerce_params`)."""
     cls = _PARAMS[method]
     if is_dataclass(params) and not isinstance(params, (cls, type)):
         params = asdict(params)
-    return validate_params(SimpleNamespace(name=method, params=cls), params)
+    return coerce_params(cls, params, method=method)
 
 
 # ---------------------------------------------------------------------- networks
@@ -320,7 +318,7 @@ class _Table:
         a = np.empty(len(frame), np.int64)
         b = np.empty(len(frame), np.int64)
         for ds, idx in _groups(frame, dataset, datasets):
-            r, t = pair_indices(frame.iloc[idx] if len(idx) != len(frame) else frame, ds)
+            r, t = pair_rows(frame.iloc[idx] if len(idx) != len(frame) else frame, ds)
             off = self.gene_offset[id(ds)]
             a[idx], b[idx] = r + off, t + off
         return a, b
@@ -544,14 +542,11 @@ experiments of the sigmoid output of a network trained on ``train`` (labelled pa
 early stopping). See the module docstring of `grncore.methods.dream4_nets` for the samples,
 labels, normalisation, architecture and reference. ``datasets`` maps the ``dataset`` column of
 network-disjoint frames to Datasets. The best weights are saved to ``workdir/<name>.pt``.
-Raises `InputError` for non-time-series data and `Cancelled` when ``should_stop()`` turns true."""
+Raises `InputError` for non-time-series data and `Cancelled` when ``should_stop()`` turns true.
+
+Reference: """ + REFERENCE
 
 lstm = _method("lstm", "LSTM over the T x 2 (regulator, target) time courses (Haque et al.).")
 cnn = _method("cnn", "LeNet-5-style CNN on the 1 x 2 x T (regulator, target) image (Haque et al.).")
 ae_nn = _method("ae_nn", "Autoencoder (3-d code per time course) + two-branch network (Haque et al.).")
 
-
-# ---------------------------------------------------------------------- registry records
-# The params and `MethodSpec` records (``SPECS``, imported above) live in the torch-free
-# `grncore.methods.deep_specs`, so that importing the registry never imports torch; their ``fn``
-# imports this module on first call.

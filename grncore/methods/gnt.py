@@ -131,7 +131,6 @@ from __future__ import annotations
 
 import contextlib
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -140,15 +139,15 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from ..bench.pairs import pair_indices
 from ..data import Dataset, InputError
+from ..data.genes import pair_rows
 from ..train.loop import autocast, load_checkpoint, save_checkpoint
 from ..train.progress import check_stop, never_stop, no_progress
-from .base import validate_params
-# parameters and registry records are torch-free, in `grncore.methods.deep_specs` (re-exported here)
-from .deep_specs import GNE_SPEC, GNT_SPEC, GNEParams, GNTParams
+from .base import coerce_params
+# the parameters are torch-free, in `grncore.methods.gnt_params` (re-exported here)
+from .gnt_params import GNEParams, GNTParams
 
-__all__ = ["GNTParams", "GNEParams", "gnt", "gne", "GNT_SPEC", "GNE_SPEC", "GeneEncoder",
+__all__ = ["GNTParams", "GNEParams", "gnt", "gne", "GeneEncoder",
            "normalized_expression", "gene_embeddings", "embeddings_from_checkpoint"]
 
 _CHUNK = 100_000          # pairs scored per SVM call
@@ -158,11 +157,11 @@ _MAX_KERNEL_WORK = 2e8    # training pairs x pairs to score above which "auto" l
 
 def _check_params(params, arch: str):
     """A validated params instance for ``arch`` from None, a dict or an instance."""
-    spec = GNT_SPEC if arch == "gnt" else GNE_SPEC
-    if params is not None and not isinstance(params, (spec.params, dict)):
-        raise InputError(f"{arch} parameters must be a {spec.params.__name__} or a dict",
+    cls = GNTParams if arch == "gnt" else GNEParams
+    if params is not None and not isinstance(params, (cls, dict)):
+        raise InputError(f"{arch} parameters must be a {cls.__name__} or a dict",
                          where=f"{arch} parameters")
-    params = validate_params(spec, params)
+    params = coerce_params(cls, params, method=arch)
     if arch == "gnt" and params.dim % params.n_heads:
         raise InputError(f"dim={params.dim} is not divisible by n_heads={params.n_heads}",
                          where="gnt parameters", fix="pick n_heads dividing dim (e.g. 4 for dim 128)")
@@ -188,7 +187,7 @@ def normalized_expression(dataset: Dataset) -> np.ndarray:
 def _train_positive_edges(train: pd.DataFrame, dataset: Dataset) -> np.ndarray:
     """(E, 2) int64 gene rows (regulator, target) of the positive TRAINING pairs."""
     pos = train[train["label"].to_numpy() == 1]
-    reg, tgt = pair_indices(pos, dataset)
+    reg, tgt = pair_rows(pos, dataset)
     return np.stack([reg, tgt], axis=1).astype(np.int64)
 
 
@@ -459,7 +458,7 @@ def gene_embeddings(dataset: Dataset, train: pd.DataFrame, params=None, *, arch:
     edges = _train_positive_edges(train, dataset)
     val_pairs = None
     if val is not None and len(val):
-        a, b = pair_indices(val, dataset)
+        a, b = pair_rows(val, dataset)
         val_pairs = (a.astype(np.int64), b.astype(np.int64), val["label"].to_numpy())
     ckpt = Path(workdir) / f"{arch}.pt" if workdir is not None else None
     # the module-level name is looked up at call time, so tests can wrap it
@@ -523,10 +522,10 @@ def _score(dataset: Dataset, pairs: pd.DataFrame, params, *, arch: str, train, v
     emb = gene_embeddings(dataset, train, params, arch=arch, seed=seed, device=device, val=val,
                           progress=progress, should_stop=should_stop, workdir=workdir)
     check_stop(should_stop)
-    ta, tb = pair_indices(train, dataset)
+    ta, tb = pair_rows(train, dataset)
     clf = _fit_svm(_edge_features(emb, ta, tb), labels, params, seed, n_score=len(pairs))
     check_stop(should_stop)
-    pa, pb = pair_indices(pairs, dataset)
+    pa, pb = pair_rows(pairs, dataset)
     scores = np.empty(len(pairs), np.float64)
     for s in range(0, len(pairs), _CHUNK):
         check_stop(should_stop)

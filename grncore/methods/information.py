@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ..data import Dataset
+from ..data.genes import pair_rows
 from ..train.progress import never_stop, no_progress
 from . import _blockwise
 from .base import param
@@ -88,7 +89,7 @@ def mutual_info(dataset: Dataset, pairs: pd.DataFrame, params: MutualInfoParams,
     ARACNE-like baselines.
     """
     progress(0, 1, "mutual information")
-    reg, tgt = _blockwise.pair_codes(pairs, dataset)
+    reg, tgt = pair_rows(pairs, dataset, compact=True)
     used, lut = _blockwise.gene_layout(reg, tgt, dataset.n_genes)
     n = dataset.n_samples
     k = params.bins or auto_bins(n)

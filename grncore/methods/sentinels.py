@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 
 from ..data import Dataset, InputError
+from ..data.genes import pair_rows
 from ..train.progress import never_stop, no_progress
-from ._blockwise import pair_codes
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ def degree(dataset: Dataset, pairs: pd.DataFrame, params: SentinelParams, *, tra
     (Barabasi & Albert, Science 286:509, 1999).
     """
     out_deg, in_deg = _degrees(train, dataset.genes)
-    reg, tgt = pair_codes(pairs, dataset)
+    reg, tgt = pair_rows(pairs, dataset, compact=True)
     progress(1, 1, "degree")
     return out_deg[reg] * in_deg[tgt]
 

@@ -9,6 +9,9 @@ standardised: arboreto passes the raw matrix, and tree splits do not depend on f
 Per-target fits run in a process pool (``n_jobs``; the expression matrix is sent once per
 worker, tasks are target indices, a few per task for the fast GRNBoost2 engine); ``progress`` is called per finished target and
 ``should_stop`` is polled several times a second: cancelling terminates the workers at once.
+Workers live no longer than the run: the pool is terminated and joined on cancel or error, and
+each worker watches the process that owns the run (`grncore._proc.exit_when_gone`), so a killed
+owner (SIGKILL, SIGTERM) takes its workers with it even while they are busy in a long fit.
 Each target's random state is derived from ``seed`` and the target name, so scores do not
 depend on ``n_jobs`` nor on which other targets are fitted.
 """
@@ -23,10 +26,11 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
+from .. import _proc
 from ..data import Dataset
+from ..data.genes import pair_rows
 from ..train.progress import Cancelled, check_stop, never_stop, no_progress
 from . import _boost
-from ._blockwise import pair_codes
 from .base import n_cores, param
 
 POLL_SECONDS = 0.2
@@ -60,12 +64,11 @@ class GRNBoost2Params:
              "OOB samples; stops after ~30-50 trees). 'same_oob': as GRNBoost2 was published "
              "(scikit-learn < 1.3: loss on the same OOB samples before and after the tree; "
              "hundreds to thousands of trees, ~20x slower).")
-    backend: str = param("fast", choices=("fast", "sklearn", "numpy"),
+    backend: str = param("fast", choices=("fast", "sklearn"),
                          help="'fast' (default): our level-wise engine with scikit-learn's rules (exact "
                               "splits, features ranked once per worker, SIMD sorts), several times faster "
                               "than arboreto on BEELINE hHEP at the same AUPRC/EPR; 'sklearn': "
-                              "GradientBoostingRegressor with arboreto's settings (what arboreto runs); "
-                              "'numpy': our first exact-split engine, kept for comparison.")
+                              "GradientBoostingRegressor with arboreto's settings (what arboreto runs).")
     n_jobs: int = param(0, min=0, max=256, help="Worker processes; 0 = all CPU cores.")
 
 
@@ -112,7 +115,7 @@ def grnboost2(dataset: Dataset, pairs: pd.DataFrame, params: GRNBoost2Params, *,
     reproduces ``GradientBoostingRegressor``'s predictions to rounding), grown level by level
     from per-worker ranks of the TFs instead of sorting every candidate TF at every node, with
     several targets per worker task; 'sklearn' runs ``GradientBoostingRegressor`` with these
-    settings, as arboreto does; 'numpy' is an older engine kept for comparison. With
+    settings, as arboreto does. With
     scikit-learn >= 1.3 early stopping ends after ~25-45 trees, so a fit is ~0.1-0.3 s and
     per-tree costs dominate; bench/README.md has the measured times and AUPRC/EPR against arboreto.
 
@@ -147,7 +150,7 @@ def target_seed(seed: int, name: str) -> int:
 
 def _score_trees(kind: str, dataset: Dataset, pairs: pd.DataFrame, params: dict, *, seed: int, n_jobs: int,
                  progress, should_stop) -> np.ndarray:
-    reg, tgt = pair_codes(pairs, dataset)
+    reg, tgt = pair_rows(pairs, dataset, compact=True)
     out = np.zeros(len(reg), dtype=np.float64)
     if len(reg) == 0:
         return out
@@ -194,7 +197,7 @@ def run_targets(state: dict, names: list[str], *, n_jobs: int = 0, progress=no_p
             progress(t + 1, total, f"{label}: {names[t]} ({n_trees} trees)")
         return imp
     ctx = _context()
-    pool = ctx.Pool(jobs, initializer=_worker_init, initargs=(state,))
+    pool = ctx.Pool(jobs, initializer=_worker_init, initargs=(state, _proc.current()))
     finished = False
     try:
         results = pool.imap_unordered(_worker_task, _chunks(total, jobs, state), chunksize=1)
@@ -233,8 +236,9 @@ def _context():
     return mp.get_context("spawn")
 
 
-def _worker_init(state: dict) -> None:
+def _worker_init(state: dict, owner: _proc.ProcessId) -> None:
     global _STATE
+    _proc.exit_when_gone(owner)  # the fork server, not the owner, is this worker's parent
     try:
         from threadpoolctl import threadpool_limits
 
@@ -260,11 +264,6 @@ def _prepare(state: dict) -> dict:
     local = dict(state)
     if state["kind"] == "grnboost2" and state["params"]["backend"] == "fast":
         local["tables"] = _boost.prepare(state["X"])  # once per worker, shared by all its targets
-    if state["kind"] == "grnboost2" and state["params"]["backend"] == "numpy":
-        X = state["X"]
-        order = np.argsort(X, axis=1, kind="stable").astype(np.int32)
-        local["order"] = order
-        local["Xs"] = np.take_along_axis(X, order, axis=1)
     return local
 
 
@@ -290,11 +289,8 @@ def _fit_target(st: dict, t: int) -> tuple[int, np.ndarray, int]:
     if p["backend"] == "fast":
         vals, n_trees = _boost.boost_target(st["tables"], y, ex, p, np.random.default_rng(rs), stop)
         return t, vals, n_trees
-    if p["backend"] == "sklearn":
-        vals, n_trees = _gbm_sklearn(X[pool].T, y, p, rs, stop)
-        imp[pool] = vals
-        return t, imp, n_trees
-    n_trees = _gbm_numpy(st["X"], st["order"], st["Xs"], y, pool, p, np.random.default_rng(rs), imp, stop)
+    vals, n_trees = _gbm_sklearn(X[pool].T, y, p, rs, stop)  # backend "sklearn"
+    imp[pool] = vals
     return t, imp, n_trees
 
 
@@ -343,101 +339,3 @@ def _gbm_sklearn(X: np.ndarray, y: np.ndarray, p: dict, rs: int, should_stop=nev
     model.fit(X, y, monitor=EarlyStopMonitor(window, p["oob_improvement"] == "same_oob", should_stop))
     n_trees = len(model.estimators_)
     return model.feature_importances_ * n_trees, n_trees
-
-
-def _gbm_numpy(X: np.ndarray, order: np.ndarray, Xs: np.ndarray, y: np.ndarray, pool: np.ndarray, p: dict,
-               rng: np.random.Generator, imp: np.ndarray, should_stop=never_stop) -> int:
-    """Stochastic gradient boosting of squared error with exact splits; adds the raw split gains
-    per feature into ``imp`` then rescales it to ``share * n_trees``. Returns the tree count.
-
-    ``X`` features x samples, ``order[f]`` the argsort of ``X[f]``, ``Xs[f] = X[f, order[f]]``.
-    Same rules as scikit-learn's depth-first builder: a node with >= 2 in-bag samples below
-    ``max_depth`` is split at the best midpoint threshold (largest ``G_L^2/n_L + G_R^2/n_R -
-    G^2/n``, the Friedman-MSE improvement) among ``max(1, int(max_features * m))`` TFs drawn
-    without replacement; leaves predict the mean in-bag residual.
-    """
-    n = len(y)
-    lr, depth = p["learning_rate"], p["max_depth"]
-    k = max(1, int(p["max_features"] * len(pool)))
-    n_in = max(1, int(p["subsample"] * n))
-    window = p["early_stop_window"] if p["subsample"] < 1.0 else 0
-    same_oob = p["oob_improvement"] == "same_oob"
-    pred = np.full(n, y.mean())
-    improvements: list[float] = []
-    prev_loss = None
-    n_trees = 0
-    n_nodes = 2 ** (depth + 1) - 1
-    for i in range(p["n_estimators"]):
-        if i % 20 == 0:
-            check_stop(should_stop)
-        inbag = np.zeros(n, dtype=bool)
-        inbag[rng.permutation(n)[:n_in]] = True
-        oob = ~inbag
-        resid = y - pred
-        if window:
-            before = float(np.mean(resid[oob] ** 2)) if oob.any() else 0.0
-            if prev_loss is None or same_oob:
-                prev_loss = before
-        node = _grow_tree(X, order, Xs, resid, inbag, pool, k, depth, rng, imp)
-        leaf_sum = np.bincount(node[inbag], weights=resid[inbag], minlength=n_nodes)
-        leaf_n = np.bincount(node[inbag], minlength=n_nodes)
-        value = np.divide(leaf_sum, leaf_n, out=np.zeros(n_nodes), where=leaf_n > 0)
-        pred += lr * value[node]
-        n_trees = i + 1
-        if window:
-            after = float(np.mean((y[oob] - pred[oob]) ** 2)) if oob.any() else 0.0
-            improvements.append(prev_loss - after)
-            prev_loss = after
-            if i >= window - 1 and np.mean(improvements[-window:]) < 0:
-                break
-    total = imp.sum()
-    if total > 0:
-        imp *= n_trees / total
-    return n_trees
-
-
-def _grow_tree(X, order, Xs, resid, inbag, pool, k, max_depth, rng, imp) -> np.ndarray:
-    """One regression tree on ``resid`` (in-bag samples); returns the leaf id of every sample
-    (out-of-bag samples follow the thresholds) and adds split gains to ``imp``."""
-    n = len(resid)
-    node = np.zeros(n, dtype=np.intp)
-    stack = [(0, 0)]
-    next_id = 1
-    while stack:
-        nid, d = stack.pop()
-        if d >= max_depth:
-            continue
-        at = node == nid
-        member = at & inbag
-        m = int(np.count_nonzero(member))
-        if m < 2:
-            continue
-        feats = pool[rng.permutation(len(pool))[:k]] if k < len(pool) else pool
-        O = order[feats]
-        M = member[O]
-        S = O[M].reshape(len(feats), m)
-        V = Xs[feats][M].reshape(len(feats), m)
-        cs = np.cumsum(resid[S], axis=1)
-        tot = cs[0, -1]
-        left = cs[:, :-1]
-        nl = np.arange(1, m, dtype=np.float64)
-        gain = left * left / nl + (tot - left) ** 2 / (m - nl) - tot * tot / m
-        gain[V[:, 1:] <= V[:, :-1]] = -np.inf  # no threshold between equal values
-        best = int(np.argmax(gain))
-        f, pos = divmod(best, m - 1)
-        g = gain[f, pos]
-        if not g > 0:
-            continue
-        feat = feats[f]
-        lo, hi = V[f, pos], V[f, pos + 1]
-        thr = np.float32((float(lo) + float(hi)) / 2.0)
-        if thr >= hi:  # midpoint rounded up to the next value (as scikit-learn guards)
-            thr = lo
-        imp[feat] += g
-        go_left = at & (X[feat] <= thr)
-        node[go_left] = next_id
-        node[at & ~go_left] = next_id + 1
-        stack.append((next_id + 1, d + 1))
-        stack.append((next_id, d + 1))
-        next_id += 2
-    return node

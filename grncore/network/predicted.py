@@ -149,7 +149,7 @@ def read_predictions_file(path_or_buffer) -> pd.DataFrame:
     header, delim = _header(path)
     low = {h.lower() for h in header}
     if {"regulator", "target", "score"} <= low and low & {"rank", "known", "trained", "label", "sign"}:
-        return to_pred(_read_ours(path, delim))
+        return to_pred(_read_ours(path, header, delim))
     if len(header) < 3:
         raise InputError("the predictions file has no score column", where=path.name,
                          fix="give every edge a score: regulator, target, score")
@@ -167,19 +167,20 @@ def _header(path: Path) -> tuple[list[str], str | None]:
     return [f.strip().strip('"') for f in split_line(lines[0], delim)], delim
 
 
-def _read_ours(path: Path, delim: str) -> pd.DataFrame:
-    """Our predictions.csv, columns matched case-insensitively."""
-    frame = pd.read_csv(path, sep=r"\s+" if delim == " " else delim, keep_default_na=False, compression="infer",
-                        encoding="utf-8-sig", dtype=str)
+def _read_ours(path: Path, header: list[str], delim: str) -> pd.DataFrame:
+    """Our predictions.csv, columns matched case-insensitively (pandas' C parser; names as text)."""
+    names = {h: h.lower() for h in header}
+    frame = pd.read_csv(path, sep=r"\s+" if delim == " " else delim, keep_default_na=False, na_values=[],
+                        compression="infer", encoding="utf-8-sig",
+                        dtype={h: str for h, low in names.items() if low in ("regulator", "target")})
     frame.columns = [str(c).strip().lower() for c in frame.columns]
-    frame["regulator"] = frame["regulator"].astype(str)
-    frame["target"] = frame["target"].astype(str)
-    score = pd.to_numeric(frame["score"], errors="coerce")
-    if score.isna().any():
-        line = int(np.flatnonzero(score.isna().to_numpy())[0]) + 2
-        raise InputError(f"the score on line {line} is not a number", where=path.name,
-                         fix="the score column must hold numbers")
-    frame["score"] = score
+    if not pd.api.types.is_numeric_dtype(frame["score"]):
+        score = pd.to_numeric(frame["score"], errors="coerce")
+        if score.isna().any():
+            line = int(np.flatnonzero(score.isna().to_numpy())[0]) + 2
+            raise InputError(f"the score on line {line} is not a number", where=path.name,
+                             fix="the score column must hold numbers")
+        frame["score"] = score
     return frame
 
 

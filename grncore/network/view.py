@@ -286,6 +286,9 @@ def _message(shown: int, selected: int, candidates: int, missed: int, missed_all
         msg = f"showing all {shown:,} edges"
     if center is not None:
         msg += f" within {hops} hop{'s' if hops != 1 else ''} of {center}"
+        if not shown:
+            msg = (f"{center} has no edge within {hops} hop{'s' if hops != 1 else ''} among the selected "
+                   "edges; raise k or lower the threshold")
     if missed:
         msg += f"; {missed:,} known edge{'s' if missed != 1 else ''} ranked below the cut drawn as missed"
         if missed_all > missed:
