@@ -184,6 +184,19 @@ def device_choice() -> str:
     return st.session_state.get("device", "auto")
 
 
+def readable_network(net):
+    """The network table as shown: ``sign`` as activation / repression / unknown (0 means not
+    given) and a missing ``weight`` as "unknown" instead of ``0`` and ``None``."""
+    import pandas as pd
+
+    out = net.copy()
+    if "sign" in out:
+        out["sign"] = out["sign"].map({1: "activation", -1: "repression"}).fillna("unknown")
+    if "weight" in out:
+        out["weight"] = out["weight"].map(lambda w: "unknown" if pd.isna(w) else f"{w:.3g}")
+    return out
+
+
 def fmt_seconds(seconds: float | None) -> str:
     """"42 s", "3 min 5 s", "1 h 2 min"; "-" for None."""
     if seconds is None:

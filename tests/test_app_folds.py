@@ -98,3 +98,46 @@ def test_models_page_offers_folds_and_keeps_the_choices_across_pages():
     assert [(r.method, r.split, r.split_options.get("folds"), r.status) for r in runs] == [("pearson", "tf_disjoint", 3, "done")]
     assert len(runs[0].metrics["folds"]) == 3
     assert comparison.setting_text(comparison.group_key(runs[0])) == "tf_disjoint · 3 folds · seed 0"
+
+
+def test_the_data_page_shows_the_first_steps_and_runs_a_quick_comparison_on_the_demo():
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    assert not at.exception, at.exception
+    steps = at.expander[0]
+    assert steps.label.startswith("First steps: Data → Models → Training → Evaluation")
+    captions = " ".join(c.value for c in at.caption)
+    assert "a ground-truth network only to evaluate, not to discover" in captions
+    for title in ("Network", "Literature", "Restoration"):  # a link once the page exists, else its name
+        assert any(title in m.value for m in at.markdown) or any(title in str(p.proto.label) for p in at.get("page_link"))
+    at.button(key="quick_demo").click().run()
+    assert not at.exception, at.exception
+    assert any("Queued 4 runs on the demo dataset" in s.value for s in at.success)
+    runs = wait_for_runs(4)
+    assert {(r.method, r.split, r.split_options.get("folds"), r.status) for r in runs} == {
+        (m, "tf_disjoint", 5, "done") for m in ("pearson", "spearman", "degree", "random")}
+    at = open_page("pages/evaluation.py")
+    assert "AUROC 95% CI" in at.dataframe[0].value.columns
+    assert at.expander  # the evaluation page has its own expander; the Data page header is folded after runs
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    assert at.expander[0].proto.expandable.expanded is False
+
+
+def test_data_page_says_when_there_is_no_sample_metadata_and_shows_unknown_signs():
+    import pandas as pd
+
+    from grncore.data import Dataset
+
+    ws = Workspace()
+    expr = pd.DataFrame([[1.0, 2.0, 3.0], [2.0, 1.0, 0.5], [0.1, 0.3, 0.2]], index=["A", "B", "C"],
+                        columns=["s1", "s2", "s3"])
+    net = pd.DataFrame({"regulator": ["A", "A"], "target": ["B", "C"]})
+    ds_id = ws.save_dataset(Dataset.create(expr, network=net, tfs=["A"], name="bare"))
+    ws.set_setting("active_dataset", ds_id)
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    assert not at.exception, at.exception
+    assert any("No sample metadata was given" in i.value for i in at.info)
+    table = next(d.value for d in at.dataframe if "regulator" in d.value.columns)
+    assert set(table["sign"]) == {"unknown"} and set(table["weight"]) == {"unknown"}
