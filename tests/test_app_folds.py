@@ -105,7 +105,7 @@ def test_the_data_page_shows_the_first_steps_and_runs_a_quick_comparison_on_the_
     at.run()
     assert not at.exception, at.exception
     steps = at.expander[0]
-    assert steps.label.startswith("First steps: Data → Models → Training → Evaluation")
+    assert steps.label.startswith("First steps: Data → Models → Training → Evaluation") and steps.proto.expanded
     captions = " ".join(c.value for c in at.caption)
     assert "a ground-truth network only to evaluate, not to discover" in captions
     for title in ("Network", "Literature", "Restoration"):  # a link once the page exists, else its name
@@ -118,10 +118,9 @@ def test_the_data_page_shows_the_first_steps_and_runs_a_quick_comparison_on_the_
         (m, "tf_disjoint", 5, "done") for m in ("pearson", "spearman", "degree", "random")}
     at = open_page("pages/evaluation.py")
     assert "AUROC 95% CI" in at.dataframe[0].value.columns
-    assert at.expander  # the evaluation page has its own expander; the Data page header is folded after runs
-    at = AppTest.from_file(APP, default_timeout=120)
+    at = AppTest.from_file(APP, default_timeout=120)  # back on the Data page: the header is folded away
     at.run()
-    assert at.expander[0].proto.expandable.expanded is False
+    assert at.expander[0].label.startswith("First steps") and at.expander[0].proto.expanded is False
 
 
 def test_data_page_says_when_there_is_no_sample_metadata_and_shows_unknown_signs():

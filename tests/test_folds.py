@@ -181,3 +181,14 @@ def test_cli_infer_with_folds_writes_the_fold_summary(tmp_path, capsys):
     assert main(["infer", "--expression", str(data), "--method", "degree", "--split", "tf_disjoint",
                  "--repeats", "3", "--out", str(out)]) == 2
     assert "--repeats does not apply to the tf_disjoint split" in capsys.readouterr().err
+
+
+def test_external_predictions_on_a_fold_comparison_are_scored_on_every_fold(ds):
+    from grncore.bench.run import evaluate_predictions
+
+    res = run(ds, "pearson", "tf_disjoint", seed=5, split_options={"folds": 3})
+    ext = evaluate_predictions(ds, res.predictions[["regulator", "target", "score"]], name="copy",
+                               split="tf_disjoint", seed=5, split_options=res.split_options)
+    assert ext.metrics.auroc == pytest.approx(res.metrics.auroc, abs=1e-12)
+    assert [f["auroc"] for f in ext.metrics.folds] == pytest.approx([f["auroc"] for f in res.metrics.folds])
+    assert ext.metrics.auroc_ci == pytest.approx(res.metrics.auroc_ci)
