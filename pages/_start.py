@@ -58,7 +58,7 @@ def header() -> None:
             with col:
                 _link(path, title)
                 st.caption(needs)
-        c1, c2 = st.columns([1, 3])
+        c1, c2 = st.columns([2, 3], vertical_alignment="center")
         if c1.button("Run a quick comparison on the demo", type="primary", key="quick_demo"):
             ds_id = demo_id()
             _ui.set_active(ds_id)

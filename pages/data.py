@@ -48,7 +48,7 @@ if source == "Simulated":
         label = st.selectbox("Simulator", list(SIMULATORS), key="sim_kind", help="Hill-kinetics GRN with known truth; see grncore.data.simulate.")
         c1, c2, c3 = st.columns(3)
         n_genes = c1.number_input("Genes", 10, 2000, 100, step=10, key="sim_genes")
-        n_cells = c2.number_input("Cells (single-cell, two states)", 50, 10000, 500, step=50,
+        n_cells = c2.number_input("Cells (single-cell, two states)", 50, 10000, 400, step=50,
                                   help="The demo has a fixed size: 100 genes x 400 cells.")
         seed = c3.number_input("Seed", 0, 2**31 - 1, 0)
         go = st.form_submit_button("Generate", type="primary")

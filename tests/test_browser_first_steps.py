@@ -35,6 +35,10 @@ def test_first_time_path_on_the_demo(tmp_path):
         assert main.get_by_text("tf_disjoint · 5 folds · seed 0").count() >= 1
         # four methods x five folds of dots in the strip plot
         assert strip.locator(".scatterlayer .trace .point").count() >= 20
+        page.get_by_role("heading", name="Evaluation").first.scroll_into_view_if_needed()
+        screenshot(page, "first_steps_evaluation_top")
+        page.get_by_role("heading", name="Metrics").evaluate("e => e.scrollIntoView({block: 'start'})")
+        screenshot(page, "first_steps_evaluation_metrics")
         heat = page.locator(".js-plotly-plot").filter(has_text="by dataset and method").first
         heat.scroll_into_view_if_needed()
         screenshot(page, "first_steps_evaluation")

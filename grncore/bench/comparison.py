@@ -70,28 +70,27 @@ def metrics_table(runs: Sequence) -> pd.DataFrame:
         lift = degree is not None and r.method != "degree"
         rows.append({
             "method": run_label(r, runs), "supervised": is_supervised(r.method),
-            "AUROC": m.get("auroc"), "AUPRC": m.get("auprc"), "AUPRC ratio": m.get("auprc_ratio"),
-            "EPR": m.get("epr"),
+            "AUROC": m.get("auroc"), **_spread_columns(m, "auroc"), "AUPRC": m.get("auprc"),
+            "AUPRC ratio": m.get("auprc_ratio"), **_spread_columns(m, "auprc_ratio"),
+            "EPR": m.get("epr"), **_spread_columns(m, "epr"),
             "AUROC lift over degree": m["auroc"] - degree["auroc"] if lift else None,
             "AUPRC lift over degree": m["auprc"] - degree["auprc"] if lift else None,
-            **_spread_columns(m),
             "test pairs": m.get("n_pairs"), "positives": m.get("n_positives"),
             "seconds": rec.get("seconds"), "device": r.device, "run": r.id})
     table = pd.DataFrame(rows).sort_values("AUROC", ascending=False, ignore_index=True)
-    return table.dropna(axis=1, how="all") if any(r.metrics.get("folds") for r in runs) else table
+    if not any(r.metrics.get("folds") for r in runs):  # single splits: no spread to show
+        table = table.drop(columns=[c for c in table.columns if c.endswith(("95% CI", "mean ± sd"))])
+    return table
 
 
 SPREAD = {"auroc": "AUROC", "auprc_ratio": "AUPRC ratio", "epr": "EPR"}
 
 
-def _spread_columns(m: dict) -> dict:
-    """``<metric> mean +/- sd`` and ``<metric> 95% CI`` (text) of a run over folds; None otherwise."""
-    out = {}
-    for key, name in SPREAD.items():
-        ci = m.get(f"{key}_ci")
-        out[f"{name} mean ± sd"] = (f"{m[f'{key}_mean']:.3f} ± {m[f'{key}_sd']:.3f}" if f"{key}_mean" in m else None)
-        out[f"{name} 95% CI"] = f"[{ci[0]:.3f}, {ci[1]:.3f}]" if ci else None
-    return out
+def _spread_columns(m: dict, key: str) -> dict:
+    """``<metric> 95% CI`` and ``<metric> mean ± sd`` (text) of a run over folds; None otherwise."""
+    name, ci = SPREAD[key], m.get(f"{key}_ci")
+    return {f"{name} 95% CI": f"[{ci[0]:.3f}, {ci[1]:.3f}]" if ci else None,
+            f"{name} mean ± sd": f"{m[f'{key}_mean']:.3f} ± {m[f'{key}_sd']:.3f}" if f"{key}_mean" in m else None}
 
 
 def spread_text(m: dict, key: str = "auroc") -> str:

@@ -130,7 +130,8 @@ def metric_heatmap(table: pd.DataFrame, metric: str, setting: str = "", sd: pd.D
                                y=[html.escape(str(r)) for r in table.index], text=text, texttemplate="%{text}",
                                colorscale="Viridis", zmin=lo, zmax=hi,
                                colorbar=dict(title=f"{metric}<br>({lo:.3f}-{hi:.3f})")))
-    title = f"{metric} by dataset and method" + (f" · {html.escape(setting)}" if setting else "")
+    title = (f"{metric} by dataset and method" + (" (pooled ± sd over folds)" if sd is not None else "")
+             + (f" · {html.escape(setting)}" if setting else ""))
     fig.update_layout(template=TEMPLATE, height=max(260, 60 + 48 * len(table.index)),
                       margin=dict(l=10, r=10, t=50, b=10), title=title, yaxis=dict(autorange="reversed"))
     return fig
