@@ -14,6 +14,8 @@ PAGES = [
     st.Page("pages/models.py", title="Models", icon=":material/model_training:"),
     st.Page("pages/training.py", title="Training", icon=":material/monitoring:"),
     st.Page("pages/evaluation.py", title="Evaluation", icon=":material/query_stats:"),
+    st.Page("pages/literature.py", title="Literature", icon=":material/menu_book:"),
+    st.Page("pages/restoration.py", title="Restoration", icon=":material/healing:"),
 ]
 
 page = st.navigation(PAGES)

@@ -10,6 +10,7 @@ bench      run a grid of datasets x methods x splits, write a CSV and a Markdown
 consensus  combine predicted networks by mean rank or mean normalised score
 export     write a (filtered) predicted network as csv, BEELINE, arboreto, GraphML, SIF,
            Cytoscape JSON or a standalone HTML view
+restore    expression restoration (GAGER / corrected): restoration.json and, with --sweep, sweep.csv
 
 Exit codes: 0 success, 2 bad input or usage (``error: <message naming the file>`` on stderr),
 1 an internal error (a one-line message; ``--debug`` shows the traceback).
@@ -293,6 +294,85 @@ def _add_fold_args(p: argparse.ArgumentParser) -> None:
                    help="edge_random: R repeats with seeds seed..seed+R-1")
 
 
+def cmd_literature(args: argparse.Namespace) -> int:
+    """Evidence for the top-N unknown pairs of a predictions file, cached in the workspace's
+    literature.sqlite; offline, what the cache holds is written with a note on stderr (exit 0)."""
+    from .jobs import workspace_path
+    from .literature import LiteratureStore, candidates, evidence_export, lookup
+    from .network.predicted import read_predictions_file
+
+    if not Path(args.predictions).exists():
+        raise InputError(f"no such file: {args.predictions}", where="--predictions",
+                         fix="check the path (relative paths start from the current directory)")
+    cands = candidates(read_predictions_file(args.predictions), top=args.top)
+    store = LiteratureStore(workspace_path())
+    bar = ProgressBar("literature")
+    try:
+        report = lookup(cands, store, organism=args.organism, refresh=args.refresh, progress=bar)
+    finally:
+        bar.close()
+    for notice in report.notices():
+        print(f"note: {notice}", file=sys.stderr)
+    ev = report.evidence
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    evidence_export(ev).to_csv(out / "evidence.csv", index=False)
+    counts = ev["pubmed_count"]
+    print(json.dumps({"pairs": len(ev), "fetched": int(counts.notna().sum()),
+                      "with_papers": int((counts.fillna(0) > 0).sum()), "offline": report.offline,
+                      "csv": str(out / "evidence.csv")}))
+    return 0
+
+
+def _existing_path(value: str | None, flag: str) -> str | None:
+    if value is not None and not Path(value).exists():
+        raise InputError(f"no such file or folder: {value}", where=flag,
+                         fix="check the path (relative paths start from the current directory)")
+    return value
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from .data import read_predictions, read_tfs
+    from . import restore as rs
+
+    source = rs.read_state(_existing_path(args.source, "--source"))
+    target = rs.read_state(_existing_path(args.target, "--target"))
+    if args.network is None and args.target_network is None:
+        raise InputError("no GRN given", where="--network", fix="give --network, or --source-network and --target-network")
+    if args.network is not None and (args.source_network or args.target_network):
+        raise InputError("give either --network or --source-network/--target-network, not both", where="--network")
+    if args.network is None and (args.source_network is None or args.target_network is None):
+        raise InputError("--source-network and --target-network go together", where="--source-network")
+    grns = {}
+    for flag, value in (("--network", args.network), ("--source-network", args.source_network),
+                        ("--target-network", args.target_network)):
+        if value is not None:
+            grns[flag] = read_predictions(_existing_path(value, flag))
+    target_grn = grns.get("--network", grns.get("--target-network"))
+    source_grn = grns.get("--source-network")
+    tfs = read_tfs(_existing_path(args.tfs, "--tfs")) if args.tfs else None
+    fit_expr = rs.read_state(_existing_path(args.fit_expression, "--fit-expression")) if args.fit_expression else None
+    hide = [g for g in (args.hide_genes or "").split(",") if g.strip()]
+    rs.core.check_threshold(args.threshold, "--threshold")
+    relationship = args.relationship or rs.DEFAULT_RELATIONSHIP[args.mode]
+    problem = rs.prepare(source, target, target_grn, source_grn, mode=args.mode,
+                         edge_threshold=args.edge_threshold, tfs=tfs, hide_genes=hide, fit_expression=fit_expr)
+    cache: dict = {relationship: {}}
+    fits = rs.fit_edges(problem, relationship, source, target, fit_expr, cache[relationship])
+    result = rs.run(problem, fits, args.threshold, relationship=relationship)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "restoration.json").write_text(json.dumps(result.to_json(), indent=1))
+    summary = {"chosen": result.chosen_genes, "initial_difference": result.initial_difference,
+               "final_difference": result.final_difference, "json": str(out / "restoration.json")}
+    if args.sweep:
+        table = rs.sweep(problem, source, target, fit_expr, fits_cache=cache)
+        table.to_csv(out / "sweep.csv", index=False)
+        summary["sweep"] = str(out / "sweep.csv")
+    print(json.dumps(summary))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m grncore", description="GRN Workbench engine")
     parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
@@ -360,6 +440,34 @@ def build_parser() -> argparse.ArgumentParser:
     _add_fold_args(p)
     p.add_argument("--out", required=True)
     p.set_defaults(func=cmd_bench)
+
+    p = sub.add_parser("literature", help="PubMed / PubTator3 evidence for the top unknown pairs; write evidence.csv")
+    p.add_argument("--predictions", required=True,
+                   help="predicted network: predictions.csv (regulator,target,score,label), TF,target,importance "
+                        "or BEELINE rankedEdges.csv")
+    p.add_argument("--top", type=int, default=50, metavar="N", help="pairs to look up (default 50)")
+    p.add_argument("--organism", default=None, metavar="TERM", help='PubMed organism term, e.g. "Mus musculus"')
+    p.add_argument("--refresh", action="store_true", help="ask the services again even for cached pairs")
+    p.add_argument("--out", required=True, help="output folder (evidence.csv)")
+    p.set_defaults(func=cmd_literature)
+
+    p = sub.add_parser("restore", help="expression restoration: which TFs move the source state toward the target")
+    p.add_argument("--source", required=True, help="source-state expression (genes x samples; any format `validate` reads)")
+    p.add_argument("--target", required=True, help="target-state expression (same gene space)")
+    p.add_argument("--network", help="one GRN for both states (TF,target,importance; BEELINE; our predictions)")
+    p.add_argument("--source-network", help="source-state GRN (with --target-network)")
+    p.add_argument("--target-network", help="target-state GRN (with --source-network)")
+    p.add_argument("--fit-expression", help="samples to fit the relationships on (corrected mode; default: both states pooled)")
+    p.add_argument("--tfs", help="TF list restricting the candidates (corrected mode)")
+    p.add_argument("--relationship", choices=("linear", "linear0", "quadratic", "sqrt", "sin", "hill", "auto"),
+                   default=None, help="default: hill in corrected mode, linear in gager mode")
+    p.add_argument("--mode", choices=("gager", "corrected"), default="corrected")
+    p.add_argument("--threshold", type=float, default=0.35, help="th2: stop below this fraction of the initial difference")
+    p.add_argument("--edge-threshold", type=float, default=0.1, help="th1: keep edges above this normalised importance")
+    p.add_argument("--hide-genes", help="comma-separated genes left out of the objective (still choosable)")
+    p.add_argument("--sweep", action="store_true", help="also write sweep.csv (th2 90%%..10%%, every relationship)")
+    p.add_argument("--out", required=True, help="output folder")
+    p.set_defaults(func=cmd_restore)
     return parser
 
 
