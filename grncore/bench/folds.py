@@ -16,7 +16,9 @@ Reported (`FoldMetrics`, a `Metrics` of the pooled held-out pairs plus):
 - ``<m>_mean`` and ``<m>_sd`` over the folds for ``m`` in AUROC, AUPRC, AUPRC ratio, EPR (sample
   standard deviation, ``ddof=1``);
 - the pooled metrics (the plain fields: ``auroc`` ...) over all held-out pairs, scores of
-  different folds ranked together;
+  different folds ranked together (one scale for unsupervised methods and the sentinels; a trained
+  model's folds are K models whose score scales may differ, one more reason to read the fold mean
+  and sd next to the pooled figure);
 - ``<m>_ci``: a 95% percentile bootstrap interval of the pooled metric. For ``tf_disjoint`` and
   ``gene_disjoint`` the resampled units are the held-out regulators (`metrics.cluster_bootstrap`:
   the pairs of one TF are not independent); for ``edge_random`` the pairs (`metrics.bootstrap`).
