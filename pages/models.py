@@ -35,7 +35,8 @@ split = c1.selectbox("Split", split_names, key="split_name",
                      help=" · ".join(f"{n}: {t}" for n, t in _ui.SPLIT_HELP.items() if n in split_names))
 seed = int(c2.number_input("Seed", 0, 2**31 - 1, _ui.kept("split_seed", 0), key="split_seed",
                            help="The same seed gives the same test pairs (and folds), so runs are comparable."))
-_ui.keep("split_name", split), _ui.keep("split_seed", seed)
+_ui.keep("split_name", split)
+_ui.keep("split_seed", seed)
 fold_option = FOLD_OPTION.get(split)
 split_options: dict = {}
 if fold_option:
@@ -51,7 +52,7 @@ if fold_option:
     if k > 1:
         split_options[fold_option] = k
 spec_split = splitting.SPLITS[split]
-st.markdown(_ui.md(_ui.SPLIT_HELP[split]) if split in _ui.SPLIT_HELP else _ui.md(spec_split.description))
+st.markdown(_ui.SPLIT_HELP.get(split) or _ui.md(spec_split.description))  # our own text: Markdown kept
 if spec_split.protocol == "in-sample":
     st.info("Discovery is for exploring, not evaluating: it scores every candidate pair after training on "
             "everything known, so any figure against the ground truth is in-sample. Explore the result on the "
