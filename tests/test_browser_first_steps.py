@@ -37,6 +37,13 @@ def test_first_time_path_on_the_demo(tmp_path):
         assert strip.locator(".scatterlayer .trace .point").count() >= 20
         page.get_by_role("heading", name="Evaluation").first.scroll_into_view_if_needed()
         screenshot(page, "first_steps_evaluation_top")
+        # per-fold curves on request: 4 methods x (5 folds + pooled) + the random diagonal
+        page.get_by_text("Show each fold's curve").click()
+        page.wait_for_function(
+            "() => { const p = [...document.querySelectorAll('.js-plotly-plot')].find(e => e.textContent.includes('ROC'));"
+            " return p && p.querySelectorAll('.scatterlayer .trace').length === 25; }", timeout=60_000)
+        wait_app_idle(page)
+        screenshot(page, "first_steps_evaluation_fold_curves")
         page.get_by_role("heading", name="Metrics").evaluate("e => e.scrollIntoView({block: 'start'})")
         screenshot(page, "first_steps_evaluation_metrics")
         heat = page.locator(".js-plotly-plot").filter(has_text="by dataset and method").first
