@@ -144,6 +144,26 @@ def sentinel_needed(method: str) -> bool:
     return methods.get(method).supervised and method != "degree"
 
 
+def _fold_options(split: str, folds: int | None, repeats: int | None) -> dict:
+    """Split options of ``--folds`` / ``--repeats`` (see `grncore.bench.folds`)."""
+    from .bench.folds import FOLD_OPTION
+
+    options = {}
+    for flag, value in (("folds", folds), ("repeats", repeats)):
+        if value is None:
+            continue
+        if FOLD_OPTION.get(split) != flag:
+            takes = [s for s, o in FOLD_OPTION.items() if o == flag]
+            raise InputError(f"--{flag} does not apply to the {split} split", where=f"--{flag}",
+                             fix=f"use it with {' or '.join(takes)}")
+        options[flag] = value
+    return options
+
+
+FOLD_KEYS = ("n_folds", "auroc_mean", "auroc_sd", "auprc_mean", "auprc_sd", "auprc_ratio_mean", "auprc_ratio_sd",
+             "epr_mean", "epr_sd", "auroc_ci", "auprc_ratio_ci", "epr_ci", "ci_units", "folds")
+
+
 def cmd_infer(args: argparse.Namespace) -> int:
     from .bench.run import run
 
@@ -154,7 +174,7 @@ def cmd_infer(args: argparse.Namespace) -> int:
     bar = ProgressBar(args.method)
     try:
         result = run(ds, args.method, args.split, _parse_params(args.param), args.seed, progress=bar,
-                     device=args.device)
+                     device=args.device, split_options=_fold_options(args.split, args.folds, args.repeats))
     finally:
         bar.close()
     out.mkdir(parents=True, exist_ok=True)
@@ -164,13 +184,16 @@ def cmd_infer(args: argparse.Namespace) -> int:
                "n_test_positives": m.n_positives, "seconds": round(result.seconds, 3), "device": result.device,
                "dataset": result.dataset_name, "dataset_fingerprint": result.dataset_fingerprint,
                "params": result.params, "split_options": result.split_options, "versions": result.versions}
+    metrics.update({k: getattr(m, k) for k in FOLD_KEYS if hasattr(m, k)})
     if sentinel_needed(args.method):  # the page's rule: a supervised model is read next to `degree`
         deg = run(ds, "degree", args.split, None, args.seed, split_options=result.split_options).metrics
         metrics.update(degree_auroc=deg.auroc, degree_auprc=deg.auprc, lift_auroc=m.auroc - deg.auroc,
                        lift_auprc=m.auprc - deg.auprc)
+        if hasattr(deg, "auroc_mean"):  # same folds: the sentinel's spread too
+            metrics.update(degree_auroc_mean=deg.auroc_mean, degree_auroc_sd=deg.auroc_sd, degree_auroc_ci=deg.auroc_ci)
     (out / "metrics.json").write_text(json.dumps(metrics, indent=1))
     result.predictions.to_csv(out / "predictions.csv", index=False)
-    shown = ("method", "split", "seed", *METRICS_KEYS, "lift_auroc", "seconds")
+    shown = ("method", "split", "seed", *METRICS_KEYS, "auroc_mean", "auroc_sd", "auroc_ci", "lift_auroc", "seconds")
     print(json.dumps({k: metrics[k] for k in shown if k in metrics}))
     return 0
 
@@ -254,12 +277,21 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
     out = Path(args.out)
     table = run_grid(args.dataset, args.method, args.split, seed=args.seed, params=_parse_params(args.param),
-                     device=args.device, log=lambda line: print(line, file=sys.stderr))
+                     device=args.device, log=lambda line: print(line, file=sys.stderr), folds=args.folds,
+                     repeats=args.repeats)
     out.mkdir(parents=True, exist_ok=True)
     table.to_csv(out / "bench.csv", index=False)
     (out / "bench.md").write_text(markdown_table(table))
     print(json.dumps({"rows": len(table), "csv": str(out / "bench.csv"), "markdown": str(out / "bench.md")}))
     return 0
+
+
+def _add_fold_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--folds", type=int, default=None, metavar="K",
+                   help="tf_disjoint / gene_disjoint: K-fold over regulators / genes, each held out once; "
+                        "metrics per fold, mean, sd, pooled, 95%% bootstrap intervals")
+    p.add_argument("--repeats", type=int, default=None, metavar="R",
+                   help="edge_random: R repeats with seeds seed..seed+R-1")
 
 
 def cmd_literature(args: argparse.Namespace) -> int:
@@ -367,6 +399,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--param", action="append", metavar="KEY=VALUE", help="a method parameter (repeatable)")
     p.add_argument("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N, mps")
+    _add_fold_args(p)
     p.add_argument("--out", required=True, help="output folder")
     p.set_defaults(func=cmd_infer)
 
@@ -404,6 +437,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--param", action="append", metavar="KEY=VALUE", help="parameter for every method that has it")
     p.add_argument("--device", default="auto")
+    _add_fold_args(p)
     p.add_argument("--out", required=True)
     p.set_defaults(func=cmd_bench)
 

@@ -137,6 +137,20 @@ def _device_text(choice: str, torch_loaded: bool) -> str:
     return hardware.describe(choice)
 
 
+def kept(key: str, default):
+    """The value the widget ``key`` had when the user last left the page (else ``default``).
+    Streamlit forgets a widget's value when a run does not draw it (another page was open), so
+    pages that keep their choices create widgets with ``kept(key, default)`` as the default and
+    record them with `keep`."""
+    return st.session_state.get("_kept", {}).get(key, default)
+
+
+def keep(key: str, value):
+    """Remember ``value`` as widget ``key``'s choice (see `kept`); returns ``value``."""
+    st.session_state.setdefault("_kept", {})[key] = value
+    return value
+
+
 def sidebar() -> None:
     """The sidebar every page shares: active dataset, compute device, workspace."""
     with st.sidebar:
@@ -170,6 +184,19 @@ def device_choice() -> str:
     return st.session_state.get("device", "auto")
 
 
+def readable_network(net):
+    """The network table as shown: ``sign`` as activation / repression / unknown (0 means not
+    given) and a missing ``weight`` as "unknown" instead of ``0`` and ``None``."""
+    import pandas as pd
+
+    out = net.copy()
+    if "sign" in out:
+        out["sign"] = out["sign"].map({1: "activation", -1: "repression"}).fillna("unknown")
+    if "weight" in out:
+        out["weight"] = out["weight"].map(lambda w: "unknown" if pd.isna(w) else f"{w:.3g}")
+    return out
+
+
 def fmt_seconds(seconds: float | None) -> str:
     """"42 s", "3 min 5 s", "1 h 2 min"; "-" for None."""
     if seconds is None:
@@ -182,6 +209,54 @@ def fmt_seconds(seconds: float | None) -> str:
     return f"{s // 3600} h {s % 3600 // 60} min"
 
 
+PARAM_LABELS = {
+    "ae_epochs": "autoencoder epochs", "ae_hidden": "autoencoder hidden units", "ae_lr": "autoencoder learning rate",
+    "alpha": "regularisation (alpha)", "batch_size": "batch size", "bins": "bins per gene",
+    "branch_size": "units per branch", "channels1": "channels, first layer", "channels2": "channels, second layer",
+    "context": "context length", "dense1": "units, first dense layer", "dense2": "units, second dense layer",
+    "dense_size": "dense units", "dim": "embedding size", "early_stop_window": "early-stopping window (trees)",
+    "ff_dim": "feed-forward width", "hidden_size": "hidden units", "latent_size": "latent size",
+    "learning_rate": "learning rate", "lr": "learning rate", "max_depth": "tree depth",
+    "max_features": "share of TFs per split", "max_kernel_pairs": "largest kernel-SVM training set",
+    "n_estimators": "trees per target", "n_heads": "attention heads", "n_jobs": "worker processes",
+    "n_layers": "layers", "n_neg": "negatives per example", "oob_improvement": "out-of-bag improvement rule",
+    "reverse_negatives": "reverse edges as negatives", "signed": "keep the sign", "subsample": "share of samples per tree",
+    "svm": "SVM head", "svm_c": "SVM regularisation C", "tile": "tile size (genes)",
+}
+"""Readable labels of method parameters; the code name is shown in each widget's help."""
+
+SPLIT_HELP = {
+    "unsupervised": "Nothing is trained: every candidate pair (TF x gene) is scored and compared with the ground "
+                    "truth. Use it for correlation, GENIE3, GRNBoost2. A ground truth is needed only to evaluate.",
+    "edge_random": "The true edges are split 8:1:1 into train / validation / test, each joined by as many random "
+                   "non-edges. This is the protocol of many papers, and it is optimistic: both genes of almost "
+                   "every test pair were seen in training, so knowing how connected a gene is (the `degree` "
+                   "sentinel) already scores well.",
+    "tf_disjoint": "Whole regulators are held out: the test pairs are every pair of TFs the model never saw in "
+                   "training, at the natural share of true edges. It asks: can the model find targets of a new TF? "
+                   "The `degree` sentinel scores about 0.5 here because a held-out TF has no training degree; "
+                   "targets are still shared with training. With folds, every TF is held out once.",
+    "gene_disjoint": "Genes are split into groups and a test pair has both genes in the held-out group: nothing "
+                     "about a test gene was seen in training. The strictest split; fewer test pairs.",
+    "discovery": "For discovering, not evaluating: supervised methods train on every known edge, then every "
+                 "candidate pair is scored, giving the predicted network to explore on the Network page. No ground "
+                 "truth is needed; any figure against it would be in-sample.",
+}
+"""Plain-words help per split (Models page)."""
+
+SIZES_HELP = {
+    "edge_random": "Each part is balanced: as many non-edges as true edges (positive rate 0.5), so AUPRC of a "
+                   "random ranking is 0.5 here, unlike real networks.",
+    "tf_disjoint": "Train is balanced (one sampled non-edge per true edge, `train_negative_ratio`); validation and "
+                   "test keep every pair of their TFs, so their positive rate is the real share of true edges "
+                   "(what a random ranking scores as AUPRC).",
+    "gene_disjoint": "Train is balanced (one sampled non-edge per true edge); validation and test keep every pair "
+                     "inside their gene groups at the real share of true edges.",
+    "unsupervised": "No training: the test part is every candidate pair; its positive rate is the network density "
+                    "over the TFs (what a random ranking scores as AUPRC).",
+}
+
+
 def param_widgets(spec, key: str) -> dict:
     """Widgets for a method's params dataclass (bounds and help from field metadata); returns
     the chosen values by field name."""
@@ -192,10 +267,11 @@ def param_widgets(spec, key: str) -> dict:
     columns = st.columns(3) if fields else []
     for i, f in enumerate(fields):
         meta = dict(f.metadata)
-        label = f.name.replace("_", " ")
+        label = PARAM_LABELS.get(f.name, f.name.replace("_", " "))
         wkey = f"{key}.{f.name}"
         default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
-        help_text = meta.get("help")
+        default = kept(wkey, default)
+        help_text = f"{meta['help']} (code name: `{f.name}`)" if meta.get("help") else f"code name: `{f.name}`"
         col = columns[i % 3]
         if meta.get("choices"):
             choices = list(meta["choices"])
@@ -212,4 +288,5 @@ def param_widgets(spec, key: str) -> dict:
                                              value=default, help=help_text, key=wkey, format="%g")
         else:
             values[f.name] = col.text_input(label, value="" if default is None else str(default), help=help_text, key=wkey)
+        keep(wkey, values[f.name])
     return values

@@ -10,7 +10,7 @@ from grncore.data import InputError, load, simulate
 from grncore.data.catalog import find_datasets
 from grncore.data.preprocess import detect_scale, preprocess, selection_of
 from grncore.viz import data_plots
-from pages import _ui
+from pages import _start, _ui
 
 SIMULATORS = {
     "Demo: single-cell trajectory (100 genes)": "demo",
@@ -27,6 +27,7 @@ LOAD_SELECTION_HELP = ("BEELINE selection while reading (raw counts are normalis
 
 ws = _ui.workspace()
 st.title("Data")
+_start.header()
 st.caption("Load expression data with its ground-truth network, or start from a simulated dataset "
            "with known truth. A loaded dataset is stored in the workspace; the uploaded files are not kept.")
 
@@ -47,7 +48,8 @@ if source == "Simulated":
         label = st.selectbox("Simulator", list(SIMULATORS), key="sim_kind", help="Hill-kinetics GRN with known truth; see grncore.data.simulate.")
         c1, c2, c3 = st.columns(3)
         n_genes = c1.number_input("Genes", 10, 2000, 100, step=10, key="sim_genes")
-        n_cells = c2.number_input("Cells (single-cell, two states)", 50, 10000, 500, step=50)
+        n_cells = c2.number_input("Cells (single-cell, two states)", 50, 10000, 400, step=50,
+                                  help="The demo has a fixed size: 100 genes x 400 cells.")
         seed = c3.number_input("Seed", 0, 2**31 - 1, 0)
         go = st.form_submit_button("Generate", type="primary")
     if go:
@@ -197,10 +199,14 @@ with tabs[3]:
         st.info("No ground truth loaded.")
     else:
         st.plotly_chart(data_plots.network_preview(ds), key="fig_network")
-        st.dataframe(ds.network.head(1000), hide_index=True, height=260)
+        st.dataframe(_ui.readable_network(ds.network.head(1000)), hide_index=True, height=260)
         st.download_button("Download network (CSV)", data=lambda: ds.network.to_csv(index=False),
                            file_name=f"{ds_id}_network.csv", mime="text/csv")
 with tabs[4]:
-    st.dataframe(ds.samples.head(2000), height=300)
+    if ds.samples.shape[1] == 0:
+        st.info("No sample metadata was given (pseudotime, time or condition per sample), so there is nothing "
+                f"to show here beyond the {ds.n_samples:,} sample names. Add a metadata file when loading to use it.")
+    else:
+        st.dataframe(ds.samples.head(2000), height=300)
     st.download_button("Download expression (CSV)", data=lambda: ds.expression.to_csv(),
                        file_name=f"{ds_id}_expression.csv", mime="text/csv")

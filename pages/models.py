@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
+import pandas as pd
 import streamlit as st
 
 from grncore import methods
 from grncore.bench import splits as splitting
+from grncore.bench.folds import FOLD_OPTION, fold_splits, n_folds
 from grncore.data import InputError
 from pages import _ui
 
@@ -23,14 +27,32 @@ if ds.network is None:
 st.subheader("1 · Split")
 split_names = [n for n, s in splitting.SPLITS.items()
                if not s.multi_dataset and (ds.network is not None or n == "discovery")]
-c1, c2 = st.columns([3, 1])
-split = c1.selectbox("Split", split_names, index=split_names.index("unsupervised" if ds.network is not None else "discovery"),
-                     key="split_name",
-                     format_func=lambda n: f"{n} ({splitting.SPLITS[n].protocol})")
-seed = int(c2.number_input("Seed", 0, 2**31 - 1, 0, key="split_seed",
-                           help="The same seed gives the same test pairs, so runs are comparable."))
+first = "unsupervised" if ds.network is not None else "discovery"
+c1, c2, c3 = st.columns([3, 1, 1])
+split = c1.selectbox("Split", split_names, key="split_name",
+                     index=split_names.index(_ui.kept("split_name", first) if _ui.kept("split_name", first) in split_names else first),
+                     format_func=lambda n: n if n == splitting.SPLITS[n].protocol else f"{n} ({splitting.SPLITS[n].protocol})",
+                     help=" · ".join(f"{n}: {t}" for n, t in _ui.SPLIT_HELP.items() if n in split_names))
+seed = int(c2.number_input("Seed", 0, 2**31 - 1, _ui.kept("split_seed", 0), key="split_seed",
+                           help="The same seed gives the same test pairs (and folds), so runs are comparable."))
+_ui.keep("split_name", split)
+_ui.keep("split_seed", seed)
+fold_option = FOLD_OPTION.get(split)
+split_options: dict = {}
+if fold_option:
+    label = "Folds" if fold_option == "folds" else "Repeats"
+    k = int(c3.number_input(
+        label, 1, 20, _ui.kept(f"split_{fold_option}", 5), key=f"split_{fold_option}",
+        help=("Train once per fold; every regulator (tf_disjoint) or gene (gene_disjoint) is held out in exactly "
+              "one fold. Results show the fold mean ± sd and 95% intervals. 1 = a single split (code name: folds)."
+              if fold_option == "folds" else
+              "Draw the split this many times with seeds seed, seed+1, ...; results show mean ± sd and 95% "
+              "intervals. 1 = a single split (code name: repeats).")))
+    _ui.keep(f"split_{fold_option}", k)
+    if k > 1:
+        split_options[fold_option] = k
 spec_split = splitting.SPLITS[split]
-st.caption(_ui.md(spec_split.description))
+st.markdown(_ui.SPLIT_HELP.get(split) or _ui.md(spec_split.description))  # our own text: Markdown kept
 if spec_split.protocol == "in-sample":
     st.info("Discovery is for exploring, not evaluating: it scores every candidate pair after training on "
             "everything known, so any figure against the ground truth is in-sample. Explore the result on the "
@@ -41,19 +63,34 @@ if spec_split.protocol == "optimistic":
 
 
 @st.cache_data(show_spinner="Building the split...", max_entries=8)
-def _split_summary(ds_id: str, split: str, seed: int):
+def _split_summary(ds_id: str, split: str, seed: int, options_json: str):
+    options = json.loads(options_json)
+    ds = _ui.load_dataset(ds_id)
     try:
-        sp = splitting.make_split(_ui.load_dataset(ds_id), split, seed=seed)
+        parts = fold_splits(ds, split, seed, options) if n_folds(split, options) else [splitting.make_split(ds, split, seed=seed)]
     except InputError as exc:
         return None, str(exc)
-    return sp.summary(), sp.info.get("note", "")
+    rows = []
+    for i, sp in enumerate(parts):
+        for part, counts in sp.summary().iterrows():
+            rows.append({"fold": i + 1, "part": part, **counts.to_dict()})
+    table = pd.DataFrame(rows)
+    if len(parts) == 1:
+        table = table.drop(columns="fold")
+    return table, parts[0].info.get("note", "")
 
 
-summary, note = _split_summary(ds_id, split, seed)
+summary, note = _split_summary(ds_id, split, seed, json.dumps(split_options, sort_keys=True))
 if summary is None:
     st.error(_ui.md(note))
     st.stop()
-st.dataframe(summary, width="content")
+with st.expander("Sizes of train / val / test" + (f" in each of the {split_options[fold_option]} "
+                                                  f"{fold_option}" if split_options else ""),
+                 expanded=not split_options):
+    st.caption(_ui.SIZES_HELP.get(split, ""))
+    st.dataframe(summary, hide_index=True, column_config={
+        "positive_rate": st.column_config.NumberColumn("positive rate", format="%.3f",
+                                                       help="share of true edges among the pairs (code name: positive_rate)")})
 if note:
     st.info(_ui.md(note))
 
@@ -62,9 +99,10 @@ st.subheader("2 · Methods")
 usable = {n: s for n, s in methods.REGISTRY.items()
           if ds.kind in s.kinds and (not s.supervised or (split != "unsupervised" and ds.network is not None))}
 hidden = sorted(set(methods.REGISTRY) - set(usable))
-default = [m for m in ("pearson", "spearman", "degree", "random") if m in usable]
+default = [m for m in _ui.kept("methods_chosen", ("pearson", "spearman", "degree", "random")) if m in usable]
 chosen = st.multiselect("Methods to run", list(usable), default=default, key="methods_chosen",
                         format_func=lambda n: f"{n} · {usable[n].family}{' · supervised' if usable[n].supervised else ''}")
+_ui.keep("methods_chosen", list(chosen))
 if hidden:
     st.caption(f"Not offered for this dataset and split: {', '.join(hidden)} "
                "(supervised methods need a split with training pairs; some methods need time series).")
@@ -77,7 +115,8 @@ for name in chosen:
     spec = usable[name]
     with st.expander(f"{name} — {spec.description}", expanded=False):
         st.caption(f"Reference: {_ui.md(spec.reference)}")
-        st.caption(f"Expected time: {_ui.md(methods.time_estimate(spec, ds))}")
+        per = f" per fold, × {split_options[fold_option]}" if split_options and spec.supervised else ""
+        st.caption(f"Expected time: {_ui.md(methods.time_estimate(spec, ds))}{per}")
         params[name] = _ui.param_widgets(spec, key=f"params.{name}")
 
 # ---------------------------------------------------------------- start
@@ -88,7 +127,7 @@ if st.button(f"Start {len(chosen)} run{'s' if len(chosen) != 1 else ''}", type="
         try:
             methods.validate_params(usable[name], params.get(name, {}))
             started.append(_ui.jobs().submit(ds_id, name, split, seed=seed, params=params.get(name, {}),
-                                             device=_ui.device_choice()))
+                                             split_options=split_options, device=_ui.device_choice()))
         except InputError as exc:
             errors.append(f"{name}: {exc}")
     for e in errors:

@@ -53,7 +53,7 @@ def queue_view() -> None:
     if not active:
         st.info("No run is queued or running. Start runs on the Models page.")
         st.page_link("pages/models.py", label="Go to Models", icon=":material/model_training:")
-    for run in reversed(active):
+    for run in active:  # newest first
         with st.container(border=True):
             _live(run)
 
@@ -64,11 +64,13 @@ def queue_view() -> None:
         return
     table = pd.DataFrame([{
         "run": r.id, "status": r.status, "method": r.method, "dataset": r.dataset_name, "split": r.split,
-        "seed": r.seed, "AUROC": r.metrics.get("auroc"), "AUPRC ratio": r.metrics.get("auprc_ratio"),
+        "seed": r.seed, "folds": r.split_options.get("folds") or r.split_options.get("repeats"),
+        "AUROC": r.metrics.get("auroc"), "AUROC sd": r.metrics.get("auroc_sd"), "AUPRC ratio": r.metrics.get("auprc_ratio"),
         "EPR": r.metrics.get("epr"), "seconds": r.record.get("seconds") or r.seconds, "device": r.device,
         "message": r.message} for r in finished])
     st.dataframe(table, hide_index=True, column_config={
-        "AUROC": st.column_config.NumberColumn(format="%.3f"),
+        "AUROC": st.column_config.NumberColumn(format="%.3f", help="pooled over folds for runs with folds"),
+        "AUROC sd": st.column_config.NumberColumn(format="%.3f", help="standard deviation over the folds"),
         "AUPRC ratio": st.column_config.NumberColumn(format="%.2f"),
         "EPR": st.column_config.NumberColumn(format="%.2f"),
         "seconds": st.column_config.NumberColumn(format="%.1f")})
@@ -82,7 +84,8 @@ trained = [r for r in ws.list_runs(status="done") if (ws.run_dir(r.id) / "histor
 if trained:
     st.subheader("Training curves")
     labels = {r.id: f"{r.method} · {r.dataset_name} · {r.split} · seed {r.seed} · {r.device}" for r in trained}
-    pick = st.selectbox("Finished run", list(labels), format_func=labels.get, key="curve_run")
+    # keyed by the newest run: the page opens on it, and moves to a run that finished since
+    pick = st.selectbox("Finished run", list(labels), format_func=labels.get, key=f"curve_run.{trained[0].id}")
     history = ws.load_run_artifact(pick, "history")
     if "epoch" in history:
         st.plotly_chart(training_curves(history[history["epoch"].notna()]), key="finished_curves")

@@ -105,7 +105,7 @@ def test_gnt_run_from_the_models_page_shows_curves_and_lift_over_degree():
     assert gnt.params["epochs"] == 3 and gnt.device == "cpu"
 
     at = open_page("pages/training.py")
-    assert at.selectbox(key="curve_run").value == gnt.id
+    assert at.selectbox(key=f"curve_run.{gnt.id}").value == gnt.id  # opens on the newest run
     assert len(at.get("plotly_chart")) == 1  # loss and validation AUROC per epoch
 
     at = open_page("pages/evaluation.py")

@@ -168,7 +168,7 @@ def test_comparison_groups_by_split_and_seed_and_keeps_latest_per_method():
     edge = next(v for k, v in groups.items() if k[0] == "edge_random")
     latest = comparison.latest_per_method(edge)
     assert {r.method: r.metrics["auroc"] for r in latest} == {"pearson": 0.7, "random": 0.5}
-    grid = comparison.dataset_method_grid(runs, split="edge_random", metric="auroc")
+    grid = comparison.dataset_method_grid(runs, key=("edge_random", 0, "{}"), metric="auroc")
     assert grid.loc["demo", "pearson"] == 0.7 and grid.loc["demo", "random"] == 0.5
 
 

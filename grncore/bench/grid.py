@@ -20,11 +20,14 @@ import pandas as pd
 from .. import methods
 from ..data import Dataset, InputError, load
 from ..train.progress import Cancelled
+from .folds import FOLD_OPTION
 from .run import run
 from .splits import SPLITS
 
 COLUMNS = ["dataset", "split", "method", "status", "auroc", "auprc", "auprc_ratio", "epr", "lift_auroc",
            "lift_auprc", "n_test_pairs", "n_test_positives", "seconds", "device", "note"]
+FOLD_COLUMNS = ["folds", *(f"{m}_{s}" for m in ("auroc", "auprc_ratio", "epr") for s in ("mean", "sd", "ci_low", "ci_high"))]
+"""Extra columns of a grid run with ``folds`` / ``repeats`` (see `grncore.bench.folds`)."""
 
 
 def _params_for(method: str, params: dict) -> dict:
@@ -34,10 +37,14 @@ def _params_for(method: str, params: dict) -> dict:
 
 def run_grid(datasets: Sequence[str | Path | Dataset], method_names: Sequence[str], split_names: Sequence[str], *,
              seed: int = 0, params: dict | None = None, device: str = "auto",
-             log: Callable[[str], None] = lambda line: None) -> pd.DataFrame:
+             log: Callable[[str], None] = lambda line: None, folds: int | None = None,
+             repeats: int | None = None) -> pd.DataFrame:
     """Run the grid and return one row per (dataset, split, method) with metrics or the reason it
-    did not run (columns `COLUMNS`)."""
+    did not run (columns `COLUMNS`). ``folds`` applies to the splits that take folds
+    (tf_disjoint, gene_disjoint) and ``repeats`` to edge_random; with either, the rows gain
+    `FOLD_COLUMNS` (fold mean, sd and the pooled 95% interval)."""
     params = params or {}
+    repeated = {"folds": folds, "repeats": repeats}
     for name in method_names:
         methods.get(name)  # unknown names fail before any work
     for name in split_names:
@@ -68,6 +75,12 @@ def run_grid(datasets: Sequence[str | Path | Dataset], method_names: Sequence[st
                 row.update(status="done", auroc=m.auroc, auprc=m.auprc, auprc_ratio=m.auprc_ratio, epr=m.epr,
                            n_test_pairs=m.n_pairs, n_test_positives=m.n_positives, seconds=res.seconds,
                            device=res.device)
+                if getattr(m, "n_folds", 0):
+                    row["folds"] = m.n_folds
+                    for name in ("auroc", "auprc_ratio", "epr"):
+                        lo, hi = getattr(m, f"{name}_ci")
+                        row.update({f"{name}_mean": getattr(m, f"{name}_mean"), f"{name}_sd": getattr(m, f"{name}_sd"),
+                                    f"{name}_ci_low": lo, f"{name}_ci_high": hi})
         log(f"  {row['status']}" + (f": AUROC {row['auroc']:.3f}" if row.get("auroc") is not None else f" ({row.get('note', '')})"))
         rows.append(row)
 
@@ -87,10 +100,13 @@ def run_grid(datasets: Sequence[str | Path | Dataset], method_names: Sequence[st
                 for method in cell_methods:
                     one(target, loaded, split, method, {"test_index": i})
         else:
+            key = FOLD_OPTION.get(split)
+            options = {key: repeated[key]} if key and repeated[key] else {}
             for target in loaded:
                 for method in cell_methods:
-                    one(target, target, split, method, {})
-    return _add_lift(pd.DataFrame(rows).reindex(columns=COLUMNS))
+                    one(target, target, split, method, options)
+    columns = COLUMNS + (FOLD_COLUMNS if folds or repeats else [])
+    return _add_lift(pd.DataFrame(rows).reindex(columns=columns))
 
 
 def _add_lift(table: pd.DataFrame) -> pd.DataFrame:

@@ -53,6 +53,7 @@ class RunResult:
     history: pd.DataFrame | None = None
     extra: dict = field(default_factory=dict)
     run_id: str | None = None
+    frames: dict = field(default_factory=dict)  # further artifacts (per-fold curves of repeated splits)
 
     def record(self) -> dict:
         """A JSON-able description that is enough to repeat the run."""
@@ -120,8 +121,8 @@ def run(dataset: Dataset | Sequence[Dataset], method: str, split: str = "unsuper
         workdir = workspace.run_dir(run_id) if workspace is not None else None
         if workdir is not None:
             workdir.mkdir(parents=True, exist_ok=True)
-        return _score_evaluate_store(dataset, test_ds, sp, spec, params_obj, method, split, seed, progress,
-                                     should_stop, resolved_device, workspace, run_id, dataset_id, workdir)
+        return _scorer(split, sp)(dataset, test_ds, sp, spec, params_obj, method, split, seed, progress,
+                                  should_stop, resolved_device, workspace, run_id, dataset_id, workdir)
     except BaseException as exc:  # every way out ends the row (done, failed with the message, cancelled)
         if workspace is not None:
             _end_row(workspace, run_id, exc)
@@ -163,6 +164,14 @@ def _score_evaluate_store(dataset, test_ds, sp, spec, params_obj, method, split,
     if workspace is not None:
         store(workspace, result, run_id=run_id, dataset_id=dataset_id or test_ds.fingerprint())
     return result
+
+
+def _scorer(split: str, sp: Split):
+    """`_score_evaluate_store` for one split; `grncore.bench.folds.score_folds` when the split
+    options ask for folds or repeats."""
+    from . import folds
+
+    return folds.score_folds if folds.n_folds(split, sp.info.get("options")) else _score_evaluate_store
 
 
 def _discovery_result(test_ds: Dataset, sp: Split, scores: np.ndarray, method: str, seed: int, params: dict,
@@ -256,7 +265,9 @@ def evaluate_predictions(dataset: Dataset, predictions: pd.DataFrame, *, name: s
     (they share the lowest score); how many there were is recorded."""
     t0 = time.perf_counter()
     sp, test_ds = build_split(dataset, split, seed, split_options)
-    test = sp.test
+    from . import folds
+
+    test, held = folds.pooled_test(dataset, split, seed, sp)
     pred = predictions.copy()
     pred["regulator"] = pred["regulator"].astype(str)
     pred["target"] = pred["target"].astype(str)
@@ -269,11 +280,15 @@ def evaluate_predictions(dataset: Dataset, predictions: pd.DataFrame, *, name: s
                          fix="check that it uses the same gene identifiers as the dataset")
     scores[missing] = np.nanmin(scores[~missing]) - 1.0
     labels = test["label"].to_numpy()
+    frame = pd.DataFrame({"regulator": keys.get_level_values(0), "target": keys.get_level_values(1),
+                          "score": scores, "label": labels})
+    if held is not None:  # a comparison over folds: the file is scored fold by fold like a run
+        frame["fold"] = test["fold"].to_numpy()
     result = RunResult(
         method=f"external:{name}", split=split, seed=seed, params={}, split_options=dict(sp.info.get("options", {})),
-        dataset_name=test_ds.name, dataset_fingerprint=test_ds.fingerprint(), metrics=evaluate(labels, scores),
-        predictions=pd.DataFrame({"regulator": keys.get_level_values(0), "target": keys.get_level_values(1),
-                                  "score": scores, "label": labels}),
+        dataset_name=test_ds.name, dataset_fingerprint=test_ds.fingerprint(),
+        metrics=evaluate(labels, scores) if held is None else folds.summarise(frame, split, held, seed=seed),
+        predictions=frame,
         roc=roc_curve(labels, scores), pr=pr_curve(labels, scores), seconds=time.perf_counter() - t0,
         device="cpu", versions=versions(), protocol=sp.protocol,
         extra={"test_pairs": int(len(test)), "test_positives": int(labels.sum()),
@@ -292,7 +307,7 @@ def store(workspace, result: RunResult, *, run_id: str | None = None, dataset_id
                                       split=result.split, seed=result.seed, params=result.params,
                                       split_options=result.split_options, device=result.device, status="running")
     try:
-        frames = {"predictions": result.predictions, "roc": result.roc, "pr": result.pr}
+        frames = {"predictions": result.predictions, "roc": result.roc, "pr": result.pr, **result.frames}
         if result.history is not None:
             frames["history"] = result.history
         workspace.save_run_artifacts(run_id, frames)

@@ -149,15 +149,18 @@ def make_split(dataset, name: str, *, seed: int = 0, **options) -> Split:
 
 
 def edge_random(dataset: Dataset, *, seed: int = 0, fractions: Sequence[float] = (0.8, 0.1, 0.1),
-                negative_ratio: float = 1.0) -> Split:
+                negative_ratio: float = 1.0, repeats: int | None = None, repeat: int = 0) -> Split:
     """The thesis protocol (sections 5.2-5.3): positives 8:1:1, each part joined with as many
     uniformly sampled non-edges (``negative_ratio`` per positive), negatives disjoint across parts.
 
     With ``P`` reachable edges: ``n_val = max(1, round(P * f_val))``, ``n_test = max(1, round(P *
     f_test))`` (0 for a zero fraction), ``n_train = P - n_val - n_test``; each part gets ``round(negative_ratio * n_part)``
     negatives. Needs at least 10 edges (one each for val and test, eight to train on).
+    With ``repeats=R`` this is repeat ``repeat`` (0..R-1) of R: the same split drawn with seed
+    ``seed + repeat`` (see `grncore.bench.folds`).
     """
     seed = _seed(seed)
+    repeat = _fold_index("repeats", repeats, repeat)
     cand = _supervised_candidates(dataset, "edge_random")
     f = _fractions(fractions)
     ratio = _ratio("negative_ratio", negative_ratio, allow_none=False)
@@ -172,7 +175,7 @@ def edge_random(dataset: Dataset, *, seed: int = 0, fractions: Sequence[float] =
     if n_train < 1:
         raise InputError(f"fractions {tuple(fractions)} leave no training edge out of {n_pos}",
                          where="edge_random split", fix="give the training part a larger fraction")
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(seed + repeat)
     pos = rng.permutation(cand.edge_pos)
     pos_parts = np.split(pos, [n_train, n_train + n_val])
     n_neg = [_round(ratio * len(p)) for p in pos_parts]
@@ -183,16 +186,19 @@ def edge_random(dataset: Dataset, *, seed: int = 0, fractions: Sequence[float] =
     neg = _sample_complement(rng, cand.n_pairs, cand.edge_pos, sum(n_neg))
     neg_parts = np.split(neg, np.cumsum(n_neg)[:2])
     frames = [cand.frame(np.sort(np.concatenate([p, n]))) for p, n in zip(pos_parts, neg_parts)]
-    info = _info(dataset, cand, frames, {"fractions": list(f), "negative_ratio": ratio},
+    info = _info(dataset, cand, frames, {"fractions": list(f), "negative_ratio": ratio,
+                                         **({"repeats": int(repeats)} if repeats else {})},
                  "Edge-random split (thesis protocol): true edges split 8:1:1 into train/val/test, "
                  "each part joined with as many uniformly sampled non-edges. Optimistic: test "
                  "genes were seen in training, so node degree alone scores well.")
+    if repeats:
+        info["fold"] = repeat
     return Split("edge_random", seed, *frames, info=info, protocol="optimistic")
 
 
 def tf_disjoint(dataset: Dataset, *, seed: int = 0, test_fraction: float = 0.15,
                 val_fraction: float = 0.15, train_negative_ratio: float | None = 1.0,
-                include_edgeless_tfs: bool = False) -> Split:
+                include_edgeless_tfs: bool = False, folds: int | None = None, fold: int = 0) -> Split:
     """Held-out regulators: test = all candidate pairs of the test TFs at the natural ratio.
 
     TFs with at least one reachable edge are shuffled and cut into test (``max(1,
@@ -201,8 +207,15 @@ def tf_disjoint(dataset: Dataset, *, seed: int = 0, test_fraction: float = 0.15,
     the held-out TFs' true rate ``edges(test TFs) / (n_test_tfs * (G - 1))``. Train pairs are the
     training TFs' edges plus ``round(train_negative_ratio * positives)`` of their non-edges drawn
     uniformly without replacement (all of them when ``None``).
+
+    With ``folds=K`` this is fold ``fold`` (0..K-1) of a K-fold partition: the TFs (with edges;
+    edgeless ones separately when included) are shuffled once by seed and cut into K near-equal
+    folds, fold ``fold`` is the test part (``test_fraction`` is then unused), and val is
+    ``round(n * val_fraction)`` TFs drawn from the other folds, so across the K folds every TF is
+    tested exactly once and never validates or trains the fold that tests it.
     """
     seed = _seed(seed)
+    fold = _fold_index("folds", folds, fold)
     cand = _supervised_candidates(dataset, "tf_disjoint")
     test_fraction = _fraction("test_fraction", test_fraction)
     val_fraction = _fraction("val_fraction", val_fraction, allow_zero=True)
@@ -216,14 +229,15 @@ def tf_disjoint(dataset: Dataset, *, seed: int = 0, test_fraction: float = 0.15,
                          "test)", where="tf_disjoint split",
                          fix="use gene_disjoint or edge_random, or a ground truth covering more TFs")
     rng = np.random.default_rng(seed)
-    parts_rows = _partition(rng, rows_with, test_fraction, val_fraction, at_least_one=True)
+    cut = _partition if folds is None else _fold_cut(folds, fold, len(rows_with), "tf_disjoint split")
+    parts_rows = cut(rng, rows_with, test_fraction, val_fraction, at_least_one=True)
     if len(parts_rows[0]) < 1:
         raise InputError(f"test_fraction={test_fraction} and val_fraction={val_fraction} leave no "
                          f"training TF out of {len(rows_with)}", where="tf_disjoint split",
                          fix="lower test_fraction or val_fraction")
     edgeless = np.setdiff1d(np.arange(len(cand.tf_idx)), rows_with)
     if include_edgeless_tfs and len(edgeless):
-        extra = _partition(rng, edgeless, test_fraction, val_fraction, at_least_one=False)
+        extra = cut(rng, edgeless, test_fraction, val_fraction, at_least_one=False)
         parts_rows = [np.concatenate([a, b]) for a, b in zip(parts_rows, extra)]
     parts_rows = [np.sort(r) for r in parts_rows]
     train_rows, val_rows, test_rows = parts_rows
@@ -251,7 +265,8 @@ def tf_disjoint(dataset: Dataset, *, seed: int = 0, test_fraction: float = 0.15,
     tf_names = np.asarray(dataset.tfs, dtype=object)
     info = _info(dataset, cand, [train, val, test],
                  {"test_fraction": test_fraction, "val_fraction": val_fraction,
-                  "train_negative_ratio": ratio, "include_edgeless_tfs": bool(include_edgeless_tfs)},
+                  "train_negative_ratio": ratio, "include_edgeless_tfs": bool(include_edgeless_tfs),
+                  **({"folds": int(folds)} if folds else {})},
                  "TF-disjoint split: regulators are partitioned; test holds every candidate pair of "
                  "the held-out regulators at the natural class ratio. No test regulator is seen in "
                  "training (targets are shared, so a target's in-degree is still learnable).")
@@ -261,13 +276,16 @@ def tf_disjoint(dataset: Dataset, *, seed: int = 0, test_fraction: float = 0.15,
         "edgeless_tfs": int(len(edgeless)),
         "edgeless_tfs_used": bool(include_edgeless_tfs and len(edgeless)),
     })
+    if folds:
+        info["fold"] = fold
     if capped:
         info["note"] = "fewer training non-edges than requested exist; all of them are used"
     return Split("tf_disjoint", seed, train, val, test, info=info, protocol="honest")
 
 
 def gene_disjoint(dataset: Dataset, *, seed: int = 0, test_fraction: float = 0.2,
-                  val_fraction: float = 0.15, train_negative_ratio: float | None = 1.0) -> Split:
+                  val_fraction: float = 0.15, train_negative_ratio: float | None = 1.0,
+                  folds: int | None = None, fold: int = 0) -> Split:
     """Node-disjoint split: each part's pairs have both ends in that part's gene set.
 
     Genes are partitioned by seed in three strata (TFs with a reachable edge, other TFs, non-TF
@@ -276,8 +294,12 @@ def gene_disjoint(dataset: Dataset, *, seed: int = 0, test_fraction: float = 0.2
     the natural ratio; train is subsampled like `tf_disjoint`. Raises `InputError` if no true edge
     falls inside the test (or train) node set (try another seed or a larger ``test_fraction``); a
     validation part without edges only adds ``info["note"]``.
+
+    With ``folds=K`` this is fold ``fold`` of a K-fold partition of each stratum (as in
+    `tf_disjoint`): every gene lies in the test node set of exactly one fold.
     """
     seed = _seed(seed)
+    fold = _fold_index("folds", folds, fold)
     cand = _supervised_candidates(dataset, "gene_disjoint")
     test_fraction = _fraction("test_fraction", test_fraction)
     val_fraction = _fraction("val_fraction", val_fraction, allow_zero=True)
@@ -293,9 +315,10 @@ def gene_disjoint(dataset: Dataset, *, seed: int = 0, test_fraction: float = 0.2
     tf_genes_without = np.setdiff1d(cand.tf_idx, tf_genes_with)
     others = np.setdiff1d(np.arange(n_genes), cand.tf_idx)
     rng = np.random.default_rng(seed)
-    strata = [_partition(rng, tf_genes_with, test_fraction, val_fraction, at_least_one=True),
-              _partition(rng, tf_genes_without, test_fraction, val_fraction, at_least_one=False),
-              _partition(rng, others, test_fraction, val_fraction, at_least_one=False)]
+    cut = _partition if folds is None else _fold_cut(folds, fold, len(tf_genes_with), "gene_disjoint split")
+    strata = [cut(rng, tf_genes_with, test_fraction, val_fraction, at_least_one=True),
+              cut(rng, tf_genes_without, test_fraction, val_fraction, at_least_one=False),
+              cut(rng, others, test_fraction, val_fraction, at_least_one=False)]
     if len(strata[0][0]) < 1:
         raise InputError(f"test_fraction={test_fraction} and val_fraction={val_fraction} leave no "
                          "training TF", where="gene_disjoint split", fix="lower the fractions")
@@ -338,7 +361,7 @@ def gene_disjoint(dataset: Dataset, *, seed: int = 0, test_fraction: float = 0.2
     kept = sum(len(p) for p in pos_parts)
     info = _info(dataset, cand, frames,
                  {"test_fraction": test_fraction, "val_fraction": val_fraction,
-                  "train_negative_ratio": ratio},
+                  "train_negative_ratio": ratio, **({"folds": int(folds)} if folds else {})},
                  "Gene-disjoint split: genes are partitioned into train/val/test node sets and a "
                  "pair belongs to a part only if both its genes do. No test gene is seen in "
                  "training: the only split where learned node degree tells nothing.")
@@ -348,6 +371,8 @@ def gene_disjoint(dataset: Dataset, *, seed: int = 0, test_fraction: float = 0.2
         "discarded_pairs": int(cand.n_pairs - kept),
         "discarded_edges": int(len(cand.edge_pos) - sum(int(l.sum()) for l in lab_parts)),
     })
+    if folds:
+        info["fold"] = fold
     if capped:
         notes.append("fewer training non-edges than requested exist; all of them are used")
     if notes:
@@ -530,19 +555,19 @@ SPLITS: dict[str, SplitSpec] = {
         "True edges split 8:1:1, each part joined with as many random non-edges (GeneNet "
         "Transformer thesis, sections 5.2-5.3). Optimistic.",
         "optimistic", True, "both ends of test pairs are seen in training (degree leaks)",
-        {"fractions": (0.8, 0.1, 0.1), "negative_ratio": 1.0}),
+        {"fractions": (0.8, 0.1, 0.1), "negative_ratio": 1.0, "repeats": None}),
     "tf_disjoint": SplitSpec(
         "tf_disjoint", tf_disjoint,
         "Regulators partitioned; test = every pair of held-out regulators at the natural ratio.",
         "honest", True, "targets are shared with training (target in-degree leaks)",
         {"test_fraction": 0.15, "val_fraction": 0.15, "train_negative_ratio": 1.0,
-         "include_edgeless_tfs": False}),
+         "include_edgeless_tfs": False, "folds": None}),
     "gene_disjoint": SplitSpec(
         "gene_disjoint", gene_disjoint,
         "Genes partitioned; a test pair has both ends among held-out genes. Nothing about a test "
         "gene is seen in training.",
         "honest", False, "none",
-        {"test_fraction": 0.2, "val_fraction": 0.15, "train_negative_ratio": 1.0}),
+        {"test_fraction": 0.2, "val_fraction": 0.15, "train_negative_ratio": 1.0, "folds": None}),
     "network_disjoint": SplitSpec(
         "network_disjoint", make_network_split,
         "Train on some networks of one kind (e.g. DREAM4 nets), test on every pair of another.",
@@ -587,6 +612,44 @@ def _partition(rng: np.random.Generator, items: np.ndarray, test_fraction: float
     n_val = max(lo, _round(n * val_fraction)) if val_fraction > 0 else 0
     n_test, n_val = min(n_test, n), min(n_val, max(n - n_test, 0))
     return [items[n_test + n_val:], items[n_test:n_test + n_val], items[:n_test]]
+
+
+def _fold_cut(folds: int, fold: int, n_units: int, where: str) -> Callable[..., list[np.ndarray]]:
+    """A `_partition` replacement for fold ``fold`` of a ``folds``-fold partition: shuffle the
+    items, cut them into ``folds`` near-equal chunks (``numpy.array_split``), test = chunk
+    ``fold``; val = ``round(n * val_fraction)`` (at least one when ``at_least_one``) items of a
+    second shuffle of the other chunks, train = the rest. The first shuffle is the same for every
+    fold, so the test chunks of the folds partition the items; the second shuffle draws from a
+    generator seeded by one draw of ``rng``, so ``rng`` advances the same way for every fold
+    (later strata and the training negatives stay fold-independent draws). ``n_units``: the items that must
+    fill every fold (TFs with edges); fewer than ``folds`` of them is an `InputError`."""
+    if n_units < folds:
+        raise InputError(f"{folds} folds need at least {folds} TFs with a true edge; there are {n_units}",
+                         where=where, fix=f"use at most {max(n_units, 2)} folds")
+
+    def cut(rng, items, test_fraction, val_fraction, *, at_least_one):
+        chunks = np.array_split(rng.permutation(np.asarray(items)), folds)
+        sub = np.random.default_rng(int(rng.integers(2**63)))
+        rest = sub.permutation(np.concatenate([c for i, c in enumerate(chunks) if i != fold]))
+        n_val = max(1 if at_least_one and len(items) else 0, _round(len(items) * val_fraction)) if val_fraction > 0 else 0
+        n_val = min(n_val, len(rest))
+        return [rest[n_val:], rest[:n_val], chunks[fold]]
+
+    return cut
+
+
+def _fold_index(name: str, count, index) -> int:
+    """Check ``count`` (None, or an integer >= 2 of folds / repeats) and ``index`` in [0, count)."""
+    if count is None:
+        if index not in (0, None):
+            raise InputError(f"a fold or repeat index needs {name}", where="split", fix=f"set {name}, e.g. 5")
+        return 0
+    if isinstance(count, bool) or not isinstance(count, numbers.Integral) or count < 2:
+        raise InputError(f"{name} must be an integer of at least 2, not {count!r}", where="split",
+                         fix=f"use e.g. {name}=5, or leave it out for a single split")
+    if isinstance(index, bool) or not isinstance(index, numbers.Integral) or not 0 <= index < count:
+        raise InputError(f"fold/repeat index {index!r} is not in 0..{count - 1}", where="split")
+    return int(index)
 
 
 def _counts(frame: pd.DataFrame) -> dict:

@@ -463,7 +463,7 @@ def single_cell(n_genes: int = 100, n_cells: int = 500, seed: int = 0, dropout: 
         expr, samples=samples, network=_network_frame(grn), tfs=grn.tfs,
         name=name or f"Simulated single-cell ({G} genes x {C} cells, seed {seed})",
         kind="single_cell", source=f"grncore.data.simulate.single_cell(seed={seed})",
-        notes=[f"simulated: {C} cells on {n_traj} trajectories; raw counts with "
+        notes=[f"simulated: {C} cells on {n_traj} trajector{'y' if n_traj == 1 else 'ies'}; raw counts with "
                f"{zero:.0%} zeros (dropout quantile {dropout:g})"])
 
 

@@ -10,7 +10,9 @@ live runs of other processes on the same workspace alone: nothing half-finished 
 complete, and no live run is shown as dead.
 
 Methods parallelise inside a run (per-target process pools, torch threads), so the default limit
-is one run at a time; queued runs wait their turn.
+is one run at a time; queued runs wait their turn. Runs of instant methods (``time_hint ==
+"instant"``: the ``degree`` and ``random`` sentinels) go to a lane of their own with one worker, so
+they never wait behind a long run.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import time
 import traceback
 from dataclasses import dataclass, field
 
+from .. import methods
 from ..data import InputError
 from ..train.progress import Cancelled
 from .store import Workspace
@@ -69,10 +72,13 @@ class JobManager:
         self.workspace = workspace
         self.interrupted_at_start = workspace.interrupt_orphaned_runs()
         self._queue: queue.Queue[str] = queue.Queue()
+        self._instant: queue.Queue[str] = queue.Queue()
         self._states: dict[str, JobState] = {}
         self._lock = threading.Lock()
-        self._workers = [threading.Thread(target=self._work, name=f"grn-job-{i}", daemon=True)
+        self._workers = [threading.Thread(target=self._work, args=(self._queue,), name=f"grn-job-{i}", daemon=True)
                          for i in range(max(1, max_concurrent))]
+        self._workers.append(threading.Thread(target=self._work, args=(self._instant,), name="grn-job-instant",
+                                              daemon=True))
         for w in self._workers:
             w.start()
 
@@ -90,7 +96,8 @@ class JobManager:
                                            split_options=split_options or {}, device=device)
         with self._lock:
             self._states[run_id] = JobState(run_id)
-        self._queue.put(run_id)
+        instant = method in methods.REGISTRY and methods.REGISTRY[method].time_hint == "instant"
+        (self._instant if instant else self._queue).put(run_id)
         return run_id
 
     def cancel(self, run_id: str) -> None:
@@ -134,15 +141,15 @@ class JobManager:
         raise TimeoutError(f"run {run_id} did not finish within {timeout} s")
 
     # ------------------------------------------------------------------ workers
-    def _work(self) -> None:
+    def _work(self, lane: queue.Queue) -> None:
         while True:
-            run_id = self._queue.get()
+            run_id = lane.get()
             try:
                 self._execute(run_id)
             except Exception:  # noqa: BLE001 - a worker must survive anything one run does
                 log.exception("run %s crashed the worker loop", run_id)
             finally:
-                self._queue.task_done()
+                lane.task_done()
 
     def _execute(self, run_id: str) -> None:
         from ..bench.run import run as bench_run

@@ -141,13 +141,19 @@ def network_preview(ds: Dataset, max_edges: int = 150) -> go.Figure:
                                  hoverinfo="skip"))
     tfs = set(ds.tfs)
     nodes = list(graph.nodes)
+    hub_set = set(keep)
     fig.add_trace(go.Scatter(
         x=[pos[g][0] for g in nodes], y=[pos[g][1] for g in nodes], mode="markers+text",
-        text=_esc(nodes), textposition="top center", textfont=dict(size=9), name="genes (TFs as diamonds)",
+        text=["" if g in hub_set else t for g, t in zip(nodes, _esc(nodes))], textposition="top center",
+        textfont=dict(size=9), name="genes (TFs as diamonds)",
         marker=dict(symbol=["diamond" if g in tfs else "circle" for g in nodes], size=[12 if g in tfs else 7 for g in nodes],
                     color=["#9467bd" if g in tfs else "#bbbbbb" for g in nodes], line=dict(width=0.5, color="#333")),
         hovertext=[f"{html.escape(str(g))}{' (TF)' if g in tfs else ''}: out {graph.out_degree(g)}, in {graph.in_degree(g)}" for g in nodes],
         hoverinfo="text"))
+    for hub in keep:  # hub names as annotations: drawn above every edge, on a light box
+        fig.add_annotation(x=pos[hub][0], y=pos[hub][1], text=f"<b>{html.escape(str(hub))}</b>", showarrow=False,
+                           yshift=14, font=dict(size=11, color="#222"), bgcolor="rgba(255,255,255,0.85)",
+                           bordercolor="#9467bd", borderwidth=1, borderpad=2)
     fig.update_layout(template=TEMPLATE, height=520, margin=dict(l=10, r=10, t=40, b=10), showlegend=True,
                       title=f"Ground truth around the top {len(keep)} regulators ({len(sub)} of {len(net)} edges)",
                       xaxis=dict(visible=False), yaxis=dict(visible=False), legend=dict(orientation="h", y=-0.05))
