@@ -3,14 +3,11 @@ one-click quick comparison on the demo dataset. Not a page itself (app.py lists 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import streamlit as st
 
 from grncore.data import simulate
 from pages import _ui
 
-REPO = Path(__file__).resolve().parents[1]
 STEPS = [
     ("pages/data.py", "Data", "expression (genes x cells or samples); a ground-truth network only to evaluate, "
                               "not to discover"),
@@ -28,14 +25,7 @@ QUICK_SPLIT, QUICK_FOLDS = "tf_disjoint", 5
 
 
 def _link(path: str, title: str) -> None:
-    """A page link when the page exists and is in the app's navigation, else its title as text."""
-    if (REPO / path).exists():
-        try:
-            st.page_link(path, label=f"**{title}**")
-            return
-        except Exception:  # noqa: BLE001 - a page file not (yet) listed in app.py's navigation
-            pass
-    st.markdown(f"**{title}**")
+    st.page_link(path, label=f"**{title}**")
 
 
 def demo_id() -> str:

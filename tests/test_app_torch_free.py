@@ -22,7 +22,8 @@ def test_rendering_every_page_does_not_import_torch(tmp_path):
         assert not at.exception, at.exception
         caption = next(c.value for c in at.sidebar.caption if c.value.startswith("Using:"))
         assert "CPU" in caption or "CUDA" in caption or "MPS" in caption, caption
-        for page in ("pages/models.py", "pages/training.py", "pages/evaluation.py", "pages/data.py"):
+        for page in ("pages/models.py", "pages/training.py", "pages/evaluation.py", "pages/network.py",
+                     "pages/literature.py", "pages/restoration.py", "pages/data.py"):
             at.switch_page(page).run()
             assert not at.exception, (page, at.exception)
         loaded = sorted(m for m in sys.modules if m == "torch" or m.startswith("torch."))

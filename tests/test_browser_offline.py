@@ -7,7 +7,7 @@ from tests.browser import browser_page, live_server, wait_app_idle
 pytestmark = pytest.mark.browser
 
 PAGES = {"": "Data", "/models": "Models", "/training": "Training", "/evaluation": "Evaluation",
-         "/literature": "Literature", "/restoration": "Restoration"}
+         "/network": "Network", "/literature": "Literature", "/restoration": "Restoration"}
 LOCAL_SCHEMES = ("data:", "blob:", "about:")
 
 
