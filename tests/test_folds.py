@@ -192,3 +192,7 @@ def test_external_predictions_on_a_fold_comparison_are_scored_on_every_fold(ds):
     assert ext.metrics.auroc == pytest.approx(res.metrics.auroc, abs=1e-12)
     assert [f["auroc"] for f in ext.metrics.folds] == pytest.approx([f["auroc"] for f in res.metrics.folds])
     assert ext.metrics.auroc_ci == pytest.approx(res.metrics.auroc_ci)
+    # its per-fold curves are stored like a run's, so the page can draw them on request
+    assert set(ext.frames) == {"roc_folds", "pr_folds"}
+    for name in ("roc_folds", "pr_folds"):
+        pd.testing.assert_frame_equal(ext.frames[name], res.frames[name])

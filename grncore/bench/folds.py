@@ -173,11 +173,6 @@ def score_folds(dataset, test_ds, sp, spec, params_obj, method, split, seed, pro
                                 "target": test["target"].astype(str).to_numpy(), "score": scores,
                                 "label": labels, "fold": test["fold"].to_numpy()})
     metrics = summarise(predictions, split, [held_out(s) for s in splits], seed=seed)
-    curves = {"roc_folds": [], "pr_folds": []}
-    for i, part in predictions.groupby("fold", sort=True):
-        y, s = part["label"].to_numpy(), part["score"].to_numpy()
-        curves["roc_folds"].append(roc_curve(y, s, max_points=500).assign(fold=int(i)))
-        curves["pr_folds"].append(pr_curve(y, s, max_points=500).assign(fold=int(i)))
     result = RunResult(
         method=method, split=split, seed=seed, params=asdict(params_obj), split_options=options,
         dataset_name=test_ds.name, dataset_fingerprint=test_ds.fingerprint(), metrics=metrics,
@@ -186,7 +181,18 @@ def score_folds(dataset, test_ds, sp, spec, params_obj, method, split, seed, pro
         history=pd.DataFrame(history) if history else None,
         extra={"test_pairs": int(len(test)), "test_positives": int(labels.sum()),
                "train_pairs": [int(len(s.train)) for s in splits]},
-        frames={name: pd.concat(parts, ignore_index=True) for name, parts in curves.items()})
+        frames=fold_curves(predictions))
     if workspace is not None:
         store(workspace, result, run_id=run_id, dataset_id=dataset_id or test_ds.fingerprint())
     return result
+
+
+def fold_curves(predictions: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Per-fold ROC and PR curves (``roc_folds``, ``pr_folds`` artifacts, a ``fold`` column) of
+    pooled predictions with a ``fold`` column: what the page draws on request."""
+    curves = {"roc_folds": [], "pr_folds": []}
+    for i, part in predictions.groupby("fold", sort=True):
+        y, s = part["label"].to_numpy(), part["score"].to_numpy()
+        curves["roc_folds"].append(roc_curve(y, s, max_points=500).assign(fold=int(i)))
+        curves["pr_folds"].append(pr_curve(y, s, max_points=500).assign(fold=int(i)))
+    return {name: pd.concat(parts, ignore_index=True) for name, parts in curves.items()}

@@ -25,6 +25,7 @@ import grncore
 
 from .. import methods
 from ..data import Dataset, InputError
+from ..data.ranking import attach_signs, pair_keys, rank_scores
 from ..train.progress import Cancelled, never_stop, no_progress
 from .metrics import Metrics, evaluate, pr_curve, roc_curve
 from .splits import SPLITS, Split, make_split
@@ -179,7 +180,7 @@ def _discovery_result(test_ds: Dataset, sp: Split, scores: np.ndarray, method: s
     """The result of a discovery run: its predicted network and in-sample figures.
 
     ``predictions`` holds every candidate pair in canonical order with ``regulator, target,
-    score, rank`` (1 = best; ties in canonical pair order, `grncore.network.predicted.rank_scores`),
+    score, rank`` (1 = best; ties in canonical pair order, `grncore.data.ranking.rank_scores`),
     ``known`` (in the ground truth), ``trained`` (a pair of ``trained_on``, the training pairs the
     method was given; None for unsupervised methods, which train on nothing), ``label`` (= known) and ``sign``
     when the ground truth has signs. The scored pairs include the training pairs, so the metrics
@@ -187,7 +188,6 @@ def _discovery_result(test_ds: Dataset, sp: Split, scores: np.ndarray, method: s
     record says ``in_sample: true`` with a note; otherwise every metric is NaN and the curves are
     empty (a dataset without ground truth gets its predicted network all the same).
     """
-    from ..network.predicted import attach_signs, rank_scores
 
     test = sp.test
     labels = test["label"].to_numpy()
@@ -229,8 +229,7 @@ def _trained_mask(test: pd.DataFrame, train: pd.DataFrame) -> np.ndarray:
     cats = test["regulator"].cat.categories
     same = all(f[c].cat.categories.equals(cats) for f in (test, train) for c in ("regulator", "target"))
     if not same:
-        keys = [pd.MultiIndex.from_arrays([f["regulator"].astype(str), f["target"].astype(str)]) for f in (test, train)]
-        return np.asarray(keys[0].isin(keys[1]))
+        return np.asarray(pair_keys(test).isin(pair_keys(train)))
 
     def key(f):
         return f["regulator"].cat.codes.to_numpy(np.int64) * len(cats) + f["target"].cat.codes.to_numpy(np.int64)
@@ -272,8 +271,8 @@ def evaluate_predictions(dataset: Dataset, predictions: pd.DataFrame, *, name: s
     pred["regulator"] = pred["regulator"].astype(str)
     pred["target"] = pred["target"].astype(str)
     pred = pred.groupby(["regulator", "target"], as_index=False)["score"].max()
-    keys = pd.MultiIndex.from_arrays([test["regulator"].astype(str), test["target"].astype(str)])
-    scores = pd.Series(pred["score"].to_numpy(), index=pd.MultiIndex.from_frame(pred[["regulator", "target"]])).reindex(keys).to_numpy(dtype=np.float64)
+    keys = pair_keys(test)
+    scores = pd.Series(pred["score"].to_numpy(), index=pair_keys(pred)).reindex(keys).to_numpy(dtype=np.float64)
     missing = ~np.isfinite(scores)
     if missing.all():
         raise InputError("the predicted network scores none of the test pairs", where=name,
@@ -292,7 +291,8 @@ def evaluate_predictions(dataset: Dataset, predictions: pd.DataFrame, *, name: s
         roc=roc_curve(labels, scores), pr=pr_curve(labels, scores), seconds=time.perf_counter() - t0,
         device="cpu", versions=versions(), protocol=sp.protocol,
         extra={"test_pairs": int(len(test)), "test_positives": int(labels.sum()),
-               "unscored_test_pairs": int(missing.sum())})
+               "unscored_test_pairs": int(missing.sum())},
+        frames=folds.fold_curves(frame) if held is not None else {})
     if workspace is not None:
         store(workspace, result, dataset_id=dataset_id or test_ds.fingerprint())
     return result

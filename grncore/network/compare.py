@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..data import InputError
+from ..data.ranking import pair_keys
 
 __all__ = ["overlap", "overlap_curve"]
 
@@ -23,8 +24,8 @@ def overlap(pred_a: pd.DataFrame, pred_b: pd.DataFrame, k: int) -> dict:
     ``only_a`` / ``only_b`` are the pred rows of the pairs in one top-k set only, in rank order."""
     k = _k(k)
     top_a, top_b = _top(pred_a, k), _top(pred_b, k)
-    in_b = _keys(top_a).isin(_keys(top_b))
-    in_a = _keys(top_b).isin(_keys(top_a))
+    in_b = pair_keys(top_a).isin(pair_keys(top_b))
+    in_a = pair_keys(top_b).isin(pair_keys(top_a))
     shared = int(in_b.sum())
     union = len(top_a) + len(top_b) - shared
     return {"jaccard": shared / union if union else 0.0, "shared": shared,
@@ -43,8 +44,8 @@ def overlap_curve(pred_a: pd.DataFrame, pred_b: pd.DataFrame, ks) -> pd.DataFram
                              "shared": pd.Series([], dtype=np.int64)})
     kmax = max(ks)
     top_a, top_b = _top(pred_a, kmax), _top(pred_b, kmax)
-    pos_b = pd.Series(np.arange(1, len(top_b) + 1), index=_keys(top_b))
-    rb = pos_b.reindex(_keys(top_a)).to_numpy(dtype=float)      # NaN: not in b's top-kmax
+    pos_b = pd.Series(np.arange(1, len(top_b) + 1), index=pair_keys(top_b))
+    rb = pos_b.reindex(pair_keys(top_a)).to_numpy(dtype=float)      # NaN: not in b's top-kmax
     both = np.maximum(np.arange(1, len(top_a) + 1), rb)             # the k from which the pair is shared
     both = np.sort(both[np.isfinite(both)])
     karr = np.asarray(ks, dtype=np.int64)
@@ -69,6 +70,3 @@ def _top(pred: pd.DataFrame, k: int) -> pd.DataFrame:
     return pred.iloc[idx]
 
 
-def _keys(frame: pd.DataFrame) -> pd.MultiIndex:
-    return pd.MultiIndex.from_arrays([frame["regulator"].astype(str).to_numpy(),
-                                      frame["target"].astype(str).to_numpy()])

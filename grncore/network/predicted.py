@@ -25,35 +25,12 @@ import pandas as pd
 from ..data import InputError
 from ..data.io_common import sniff, sniff_delimiter, split_line
 from ..data.predictions import read_predictions
+from ..data.ranking import attach_signs, rank_scores
 
 PRED_COLUMNS = ("regulator", "target", "score", "rank", "known", "trained")
 
 __all__ = ["PRED_COLUMNS", "rank_scores", "to_pred", "attach_signs", "predicted_network",
            "read_predictions_file"]
-
-
-def rank_scores(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy of ``frame`` with ``rank`` (int64, 1 = highest score) added or replaced.
-
-    ``rank[i] = 1 + position of row i`` in a stable sort by descending score: tied scores are
-    ranked in the order the rows are stored. One ``numpy.argsort``, no Python loop. NaN or
-    infinite scores are an `InputError`.
-    """
-    if "score" not in frame:
-        raise InputError("the predicted network has no score column", where="predictions",
-                         fix="give every pair a score (higher = more likely an edge)")
-    s = pd.to_numeric(frame["score"], errors="coerce").to_numpy(dtype=np.float64)
-    bad = ~np.isfinite(s)
-    if bad.any():
-        raise InputError(f"{int(bad.sum())} scores are missing or not finite numbers", where="predictions",
-                         fix="every pair needs a finite score")
-    order = np.argsort(-s, kind="stable")
-    rank = np.empty(len(s), np.int64)
-    rank[order] = np.arange(1, len(s) + 1, dtype=np.int64)
-    out = frame.copy()
-    out["score"] = s
-    out["rank"] = rank
-    return out
 
 
 def to_pred(frame: pd.DataFrame) -> pd.DataFrame:
@@ -81,21 +58,6 @@ def to_pred(frame: pd.DataFrame) -> pd.DataFrame:
     out = rank_scores(out)
     cols = list(PRED_COLUMNS) + (["sign"] if "sign" in out else [])
     return out[cols]
-
-
-def attach_signs(pred: pd.DataFrame, network: pd.DataFrame | None) -> pd.DataFrame:
-    """``pred`` with a ``sign`` column from ``network`` (``regulator, target, sign``) when the
-    network has any non-zero sign; unchanged otherwise. Pairs not in the network get 0."""
-    if network is None or "sign" not in network or not (network["sign"] != 0).any():
-        return pred
-    signed = network[network["sign"] != 0]
-    key = pd.MultiIndex.from_arrays([signed["regulator"].astype(str), signed["target"].astype(str)])
-    lookup = pd.Series(signed["sign"].to_numpy(np.int8), index=key)
-    lookup = lookup[~lookup.index.duplicated()]
-    idx = pd.MultiIndex.from_arrays([pred["regulator"].astype(str), pred["target"].astype(str)])
-    out = pred.copy()
-    out["sign"] = lookup.reindex(idx).fillna(0).to_numpy(np.int8)
-    return out
 
 
 def predicted_network(workspace, run_id: str) -> pd.DataFrame:
