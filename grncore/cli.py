@@ -10,6 +10,7 @@ bench      run a grid of datasets x methods x splits, write a CSV and a Markdown
 consensus  combine predicted networks by mean rank or mean normalised score
 export     write a (filtered) predicted network as csv, BEELINE, arboreto, GraphML, SIF,
            Cytoscape JSON or a standalone HTML view
+literature PubMed / PubTator3 evidence for the top unknown pairs of a predicted network: evidence.csv
 restore    expression restoration (GAGER / corrected): restoration.json and, with --sweep, sweep.csv
 
 Exit codes: 0 success, 2 bad input or usage (``error: <message naming the file>`` on stderr),
@@ -167,6 +168,7 @@ FOLD_KEYS = ("n_folds", "auroc_mean", "auroc_sd", "auprc_mean", "auprc_sd", "aup
 def cmd_infer(args: argparse.Namespace) -> int:
     from .bench.run import run
 
+    options = _fold_options(args.split, args.folds, args.repeats)  # refuses --folds with discovery too
     ds = load_inputs(args)
     if args.split == "discovery":
         return _infer_discovery(args, ds)
@@ -174,7 +176,7 @@ def cmd_infer(args: argparse.Namespace) -> int:
     bar = ProgressBar(args.method)
     try:
         result = run(ds, args.method, args.split, _parse_params(args.param), args.seed, progress=bar,
-                     device=args.device, split_options=_fold_options(args.split, args.folds, args.repeats))
+                     device=args.device, split_options=options)
     finally:
         bar.close()
     out.mkdir(parents=True, exist_ok=True)
@@ -337,12 +339,12 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
     source = rs.read_state(_existing_path(args.source, "--source"))
     target = rs.read_state(_existing_path(args.target, "--target"))
-    if args.network is None and args.target_network is None:
-        raise InputError("no GRN given", where="--network", fix="give --network, or --source-network and --target-network")
     if args.network is not None and (args.source_network or args.target_network):
         raise InputError("give either --network or --source-network/--target-network, not both", where="--network")
-    if args.network is None and (args.source_network is None or args.target_network is None):
+    if args.network is None and (args.source_network is None) != (args.target_network is None):
         raise InputError("--source-network and --target-network go together", where="--source-network")
+    if args.network is None and args.target_network is None:
+        raise InputError("no GRN given", where="--network", fix="give --network, or --source-network and --target-network")
     grns = {}
     for flag, value in (("--network", args.network), ("--source-network", args.source_network),
                         ("--target-network", args.target_network)):

@@ -235,7 +235,7 @@ SPLIT_HELP = {
     "tf_disjoint": "Whole regulators are held out: the test pairs are every pair of TFs the model never saw in "
                    "training, at the natural share of true edges. It asks: can the model find targets of a new TF? "
                    "The `degree` sentinel scores about 0.5 here because a held-out TF has no training degree; "
-                   "targets are still shared with training. With folds, every TF is held out once.",
+                   "targets are still shared with training. With folds, every TF with a known edge is held out once.",
     "gene_disjoint": "Genes are split into groups and a test pair has both genes in the held-out group: nothing "
                      "about a test gene was seen in training. The strictest split; fewer test pairs.",
     "discovery": "For discovering, not evaluating: supervised methods train on every known edge, then every "

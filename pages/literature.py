@@ -84,7 +84,11 @@ if started is not None:
     _track(started)
 
 
-@st.fragment(run_every=1.0)
+_job = jobs.get(st.session_state.get("lit_job", ""))
+_polling = _job is not None and (_job.running or st.session_state.get("lit_shown") != st.session_state.get("lit_job"))
+
+
+@st.fragment(run_every=1.0 if _polling else None)  # polls only while a lookup runs or its end is unseen
 def lookup_progress() -> None:
     """This session's lookup: progress and Cancel while it runs, then one line on how it went.
     Every state draws the same two slots, so nothing of an earlier state is left on screen."""
@@ -206,14 +210,14 @@ elif saved:
         st.error(_ui.md(exc))
     else:
         st.session_state["lit_reviewer"] = reviewer
-        st.session_state["lit_flash"] = f"Saved: {reg} → {tgt} is {verdict}."
+        st.session_state["lit_flash"] = f"Saved: {_ui.md(reg)} → {_ui.md(tgt)} is {verdict}."
         st.rerun()
 if existing:
     when = time.strftime("%Y-%m-%d %H:%M", time.localtime(existing["reviewed_at"]))
     st.caption(_ui.md(f"Reviewed {when}" + (f" by {existing['reviewer']}" if existing["reviewer"] else "")))
     if st.button("Delete this verdict", key=f"lit_delete|{reg}|{tgt}"):
         store.delete_review(reg, tgt)
-        st.session_state["lit_flash"] = f"Deleted the verdict on {reg} → {tgt}."
+        st.session_state["lit_flash"] = f"Deleted the verdict on {_ui.md(reg)} → {_ui.md(tgt)}."
         st.rerun()
 
 # ---------------------------------------------------------------------------------------------- summary, exports

@@ -122,7 +122,8 @@ with st.container(border=True):
         else:
             a, b = st.columns(2)
             src_id = a.selectbox("Source dataset", list(names), format_func=names.get, key="restore_pair_src")
-            tgt_id = b.selectbox("Target dataset", list(names), format_func=names.get, key="restore_pair_tgt")
+            tgt_id = b.selectbox("Target dataset", list(names), format_func=names.get, index=min(1, len(names) - 1),
+                                 key="restore_pair_tgt")
             states = paired_states(src_id, tgt_id, normalise)
             states_key = f"pair:{src_id}:{tgt_id}:{normalise}"
     except InputError as exc:
@@ -201,6 +202,12 @@ with st.container(border=True):
 
 key = f"{states_key}|{grn_key}"
 try:
+    if hide:  # a th1 change can drop an offered gene from the difference network: leave it out, say so
+        in_network = problem_for(states, grns, key, mode, th1, ()).graph
+        dropped = [h for h in hide if h not in in_network]
+        if dropped:
+            st.info(_ui.md(f"Not in the difference network at this edge threshold, so not hidden: {', '.join(dropped)}"))
+        hide = tuple(h for h in hide if h in in_network)
     problem = problem_for(states, grns, key, mode, th1, hide)
     fits = fits_for(problem, states, states_key, relationship)
     result = rs.run(problem, fits, th2, relationship=relationship)

@@ -47,3 +47,9 @@ def test_bench_adds_the_sentinel_row_and_lifts(data, tmp_path, capsys):
         assert table.loc[method, "lift_auroc"] == pytest.approx(table.loc[method, "auroc"] - table.loc["degree", "auroc"])
     assert pd.isna(table.loc["degree", "lift_auroc"])
     assert "| tf_disjoint | degree | done |" in (out / "bench.md").read_text()
+
+
+def test_folds_are_refused_with_discovery(data, tmp_path, capsys):
+    code = main(["infer", "--expression", str(data), "--method", "pearson", "--split", "discovery", "--folds", "3",
+                 "--out", str(tmp_path / "d")])
+    assert code == 2 and "--folds does not apply to the discovery split" in capsys.readouterr().err

@@ -192,8 +192,10 @@ def test_offline_keeps_the_cache_and_each_service_degrades_on_its_own(store):
     eu, pt = clients(s)
     lookup(PAIRS[:3], store, eutils=eu, pubtator=pt)
     s.stop()
-    report = lookup(PAIRS, store, eutils=eu, pubtator=pt, refresh=True)
+    ticks = []
+    report = lookup(PAIRS, store, eutils=eu, pubtator=pt, refresh=True, progress=lambda d, t, m="": ticks.append((d, t)))
     assert sorted(report.offline) == ["E-utilities", "PubTator3"]
+    assert ticks[-1][0] == ticks[-1][1]  # the progress ends at its total, offline too
     assert report.notices()[0].startswith("E-utilities is offline: cannot reach 127.0.0.1:")
     assert "connection refused). Cached evidence is shown, and the PubMed links still work" in report.notices()[0]
     ev = report.evidence
@@ -218,10 +220,12 @@ def test_a_background_job_reports_progress_and_can_be_cancelled(store):
             time.sleep(0.05)
         snap = job.snapshot()
         assert snap["status"] == "running" and snap["total"] == 61 and 4 <= snap["done"] < 61
+        sent_before = len(s.received())
         job.cancel()
         assert job.wait(10)
         assert job.status == "cancelled"
-        assert len(s.received()) < 20
+        # after the cancel, at most the request each service had in flight still arrives
+        assert len(s.received()) <= sent_before + 2 < 61
         assert job.report.evidence["pubmed_count"].notna().sum() < 30
 
 

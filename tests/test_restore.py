@@ -280,6 +280,13 @@ def test_split_states_and_infer_grn():
     assert grn["importance"].is_monotonic_decreasing and set(grn["regulator"]) <= set(ts.dataset.tfs)
     with pytest.raises(InputError, match="no sample has condition"):
         split_states(ts.dataset, source="healthy")
+    # the same state twice has nothing to restore: said, not an empty result
+    with pytest.raises(InputError, match="both condition = 'source'"):
+        split_states(ts.dataset, source="source", target="source")
+    from grncore.restore.inputs import pair_states
+
+    with pytest.raises(InputError, match="the same data"):
+        pair_states(ts.dataset, ts.dataset)
 
 
 @pytest.mark.parametrize("threshold", [0.0, -0.2, 1.5])

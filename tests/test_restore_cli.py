@@ -121,3 +121,10 @@ def test_restore_bad_input_exits_2(two_state_files, capsys, case, message):
     assert code == 2
     assert err.startswith("error: ") and "Traceback" not in err
     assert pytest.importorskip("re").search(message, err), err
+
+
+def test_one_state_grn_alone_is_named_as_such(two_state_files, capsys):
+    d, _ = two_state_files
+    code = main(["restore", "--source", str(d / "source.csv"), "--target", str(d / "target.csv"),
+                 "--source-network", str(d / "grn.csv"), "--out", str(d / "out")])
+    assert code == 2 and "--source-network and --target-network go together" in capsys.readouterr().err

@@ -98,6 +98,9 @@ def test_uploads_are_staged_with_safe_names_and_removed_once_read(tmp_path):
         assert path.is_relative_to(ws.root / "uploads") and path.name == "passwd_x_.csv"
         assert paths["network"] is None
     assert not path.exists() and list((ws.root / "uploads").iterdir()) == []
+    upload.name = "x" * 300 + ".csv.gz"  # a long name keeps the suffixes the readers detect formats by
+    with ws.staged_uploads({"expression": upload}) as paths:
+        assert paths["expression"].name.endswith("xxx.csv.gz") and len(paths["expression"].name) == 120
     with pytest.raises(RuntimeError), ws.staged_uploads({"expression": upload}) as paths:
         raise RuntimeError("the reader failed")
     assert list((ws.root / "uploads").iterdir()) == []  # removed on failure too

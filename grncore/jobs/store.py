@@ -498,4 +498,7 @@ def _run_row(row: sqlite3.Row) -> RunRow:
 def _safe(name: str) -> str:
     """A file-name-safe version of ``name`` (letters, digits, ``._+-``)."""
     cleaned = re.sub(r"[^A-Za-z0-9._+-]+", "_", name).strip("._")
-    return cleaned[:120] or "file"
+    if len(cleaned) > 120:  # shorten the stem, keep the suffixes that readers look at (.csv.gz, .h5ad)
+        suffixes = "".join(Path(cleaned).suffixes[-2:])[:20]
+        cleaned = cleaned[:120 - len(suffixes)] + suffixes
+    return cleaned or "file"

@@ -205,7 +205,10 @@ def lookup(pairs, store: LiteratureStore, *, organism: str | None = None, refres
         run_service(Eutils.service, todo_e, lambda a, b: eutils.esearch(terms[(a, b)], retmax=retmax),
                     store.put_search)
         st = status[Eutils.service]
-        if not todo_e or st.state in ("offline", "cancelled") or cancel.is_set():
+        if not todo_e:
+            return
+        if st.state in ("offline", "cancelled") or cancel.is_set():
+            tick(f"{Eutils.service}: no summaries ({st.state})")  # the summaries step ends too
             return
         searched = store.searches(terms.values())
         wanted = [pm for p in plist if terms[p] in searched for pm in searched[terms[p]][0].pmids]

@@ -46,6 +46,9 @@ def split_states(ds: Dataset, column: str = "condition", source: str = "source",
     if column not in ds.samples.columns:
         raise InputError(f"the samples have no {column!r} column", where=ds.name,
                          fix="give sample metadata with a state label per sample, or two datasets")
+    if str(source) == str(target):
+        raise InputError(f"the source and target states are both {column} = {source!r}", where="states",
+                         fix="pick two different states")
     labels = ds.samples[column].astype(str)
     out = []
     for name in (source, target):
@@ -66,6 +69,9 @@ def state_labels(ds: Dataset, column: str = "condition") -> list[str]:
 
 def pair_states(source: Dataset, target: Dataset) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The two datasets' expression on their common genes (source order)."""
+    if source.fingerprint() == target.fingerprint():
+        raise InputError("the source and target states are the same data", where="states",
+                         fix="pick two different datasets (or one dataset split by a sample column)")
     genes = source.genes.intersection(target.genes, sort=False)
     if len(genes) == 0:
         raise InputError("the source and target states have no gene in common", where="states",
