@@ -1,6 +1,7 @@
 """Shared fixtures: an isolated workspace per test, paths to the repo and the shared data."""
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -22,3 +23,15 @@ def benchdata(*parts: str) -> Path:
     if not path.exists():
         pytest.skip(f"shared benchmark data not found at {path} (set GRN_BENCHDATA or put ../shared beside the repo)")
     return path
+
+
+def until(predicate, timeout: float, what: str):
+    """Poll ``predicate`` until it returns something truthy (returned), else fail saying ``what``:
+    tests wait on a state with a deadline, never on a fixed sleep."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    pytest.fail(f"after {timeout} s: {what}")

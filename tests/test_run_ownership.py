@@ -39,6 +39,7 @@ SECOND = """
 import sys
 from grncore.jobs import Workspace
 from grncore.jobs.manager import JobManager
+from tests.conftest import until
 
 print(JobManager(Workspace(sys.argv[1])).interrupted_at_start, flush=True)
 """
@@ -49,17 +50,6 @@ def _python(code: str, *args: str, **kw):
     return [sys.executable, "-c", code, *args], dict(cwd=ROOT, env=env, text=True, **kw)
 
 
-def _until(predicate, timeout: float, what: str):
-    """Poll ``predicate`` until it returns something truthy (returned), else fail saying ``what``."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    pytest.fail(f"after {timeout} s: {what}")
-
-
 def test_a_second_server_leaves_a_live_run_alone_and_a_killed_owners_run_is_interrupted(tmp_path):
     argv, kw = _python(OWNER, str(tmp_path))
     owner = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kw)
@@ -67,7 +57,7 @@ def test_a_second_server_leaves_a_live_run_alone_and_a_killed_owners_run_is_inte
         rid = owner.stdout.readline().strip()
         assert rid, owner.stderr.read()
         ws = Workspace(tmp_path)
-        row = _until(lambda: (r := ws.get_run(rid)).status == "running" and r, 180, "the run never started")
+        row = until(lambda: (r := ws.get_run(rid)).status == "running" and r, 180, "the run never started")
         assert (row.owner_host, row.owner_pid) == (socket.gethostname(), owner.pid)
         assert row.owner_started and row.heartbeat_at is not None
 
@@ -78,7 +68,7 @@ def test_a_second_server_leaves_a_live_run_alone_and_a_killed_owners_run_is_inte
         assert ws.get_run(rid).status == "running" and owner.poll() is None
 
         # its owner keeps the heartbeat fresh while it computes
-        _until(lambda: ws.get_run(rid).heartbeat_at > row.heartbeat_at, 4 * store.HEARTBEAT_SECONDS,
+        until(lambda: ws.get_run(rid).heartbeat_at > row.heartbeat_at, 4 * store.HEARTBEAT_SECONDS,
                "the heartbeat did not advance")
     finally:
         owner.kill()
@@ -148,7 +138,7 @@ def test_liveness_tells_a_reused_pid_and_a_zombie_from_the_owner():
     assert not _proc.alive(me.pid, f"other-boot/{ticks}")  # same numbers before a reboot
     child = subprocess.Popen([sys.executable, "-c", "pass"])
     started = _proc.current().started.split("/")[0] + "/" + _proc._stat(child.pid)[1]
-    _until(lambda: _proc._stat(child.pid)[0] == "Z", 30, "the child did not exit")
+    until(lambda: _proc._stat(child.pid)[0] == "Z", 30, "the child did not exit")
     assert not _proc.alive(child.pid, started)  # exited, not yet reaped
     child.wait()
     assert not _proc.alive(child.pid, started)

@@ -27,6 +27,7 @@ import numpy as np
 from grncore.bench.run import run
 from grncore.data import simulate
 from grncore.methods import trees
+from tests.conftest import until
 
 mode, folder = sys.argv[1], sys.argv[2]
 ds = simulate.single_cell(n_genes=30, n_cells=3000, seed=1)
@@ -91,18 +92,6 @@ def _descendants(root: int) -> dict[int, tuple[int, str]]:
     return found
 
 
-def _until(predicate, timeout: float, what: str):
-    import time
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    pytest.fail(f"after {timeout} s: {what}")
-
-
 def _workers(procs: dict) -> dict:
     """The pool workers: below the fork server (the owner's direct children are the fork server
     and the resource tracker)."""
@@ -113,7 +102,7 @@ def _start(mode: str, folder: Path):
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     owner = subprocess.Popen([sys.executable, "-c", OWNER, mode, str(folder)], cwd=ROOT, env=env,
                              stdin=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    seen = _until(lambda: len(_workers(d := _descendants(owner.pid))) == 2 and d, 120,
+    seen = until(lambda: len(_workers(d := _descendants(owner.pid))) == 2 and d, 120,
                   "the run's two worker processes did not start")
     return owner, seen
 
@@ -129,7 +118,7 @@ def test_no_process_of_a_run_outlives_its_killed_owner(tmp_path, sig):
     owner.send_signal(sig)
     owner.wait(timeout=60)
     assert owner.returncode == -sig
-    _until(lambda: not _alive(procs), GONE_WITHIN, f"processes of the run still alive: {_alive(procs)}")
+    until(lambda: not _alive(procs), GONE_WITHIN, f"processes of the run still alive: {_alive(procs)}")
 
 
 @pytest.mark.parametrize("mode, trigger, outcome", [
@@ -143,7 +132,7 @@ def test_a_cancelled_or_failed_run_leaves_no_worker(tmp_path, mode, trigger, out
         workers = _workers(procs)
         if trigger:
             (tmp_path / trigger).touch()
-        _until(lambda: (tmp_path / "outcome").exists() or owner.poll() is not None, 120,
+        until(lambda: (tmp_path / "outcome").exists() or owner.poll() is not None, 120,
                "the run did not end")
         assert (tmp_path / "outcome").exists(), owner.stderr.read()
         assert (tmp_path / "outcome").read_text() == outcome
