@@ -15,6 +15,7 @@ from grncore import _proc
 from grncore.data import simulate
 from grncore.jobs import Workspace, store
 from grncore.jobs.manager import JobManager
+from tests.conftest import until
 
 ROOT = Path(__file__).resolve().parents[1]
 needs_proc = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="process start times from /proc (Linux)")
@@ -39,7 +40,6 @@ SECOND = """
 import sys
 from grncore.jobs import Workspace
 from grncore.jobs.manager import JobManager
-from tests.conftest import until
 
 print(JobManager(Workspace(sys.argv[1])).interrupted_at_start, flush=True)
 """

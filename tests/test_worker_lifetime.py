@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from grncore import _proc
+from tests.conftest import until
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="walks /proc (Linux)")
 
@@ -27,7 +28,6 @@ import numpy as np
 from grncore.bench.run import run
 from grncore.data import simulate
 from grncore.methods import trees
-from tests.conftest import until
 
 mode, folder = sys.argv[1], sys.argv[2]
 ds = simulate.single_cell(n_genes=30, n_cells=3000, seed=1)
