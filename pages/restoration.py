@@ -10,6 +10,7 @@ import streamlit as st
 from grncore import restore as rs
 from grncore.data import InputError, read_predictions, simulate
 from grncore.data.preprocess import detect_scale, normalize_log1p
+from grncore.network import predicted_network
 from grncore.viz.restore_plots import curve_figure, network_figure, sweep_figure, target_vs_predicted
 from pages import _ui
 
@@ -138,6 +139,51 @@ with st.container(border=True):
                 + ", ".join(f"**{_ui.md(g)}**" for g in states["perturbed"]) + ".")
 
 # ---------------------------------------------------------------------- GRNs
+def start_inference(states: dict, method: str) -> tuple[str, str]:
+    """Store each state as a dataset and queue a discovery run of ``method`` on it (target, source)."""
+    ws, jobs = _ui.workspace(), _ui.jobs()
+    run_ids = []
+    for role in ("target", "source"):
+        ds_state = rs.state_dataset(states[role], tfs=states["tfs"], name=f"{states['about']} · {role} state")
+        run_ids.append(jobs.submit(ws.save_dataset(ds_state), method, "discovery"))
+    return tuple(run_ids)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def inferred_grn(run_id: str) -> pd.DataFrame:
+    ws = _ui.workspace()
+    return rs.grn_of_scores(predicted_network(ws, run_id), _ui.load_dataset(ws.get_run(run_id).dataset_id).n_genes)
+
+
+def inference_progress(run_ids: tuple[str, str]):
+    """The two inferred GRNs (target, source) once both runs are done; until then their progress,
+    polled every second (the runs go on if the user leaves the page)."""
+    ws = _ui.workspace()
+    rows = [ws.get_run(r) for r in run_ids]
+    failed = [r for r in rows if r.status in ("failed", "cancelled", "interrupted")]
+    if failed:
+        raise InputError(f"inferring the {', '.join(r.dataset_name for r in failed)} GRN {failed[0].status}: "
+                         f"{failed[0].message}", where="GRNs", fix="infer again, or upload the GRNs")
+    if all(r.status == "done" for r in rows):
+        grns = tuple(inferred_grn(r) for r in run_ids)
+        st.caption(f"{len(grns[0])} edges per state (the 3 x genes highest {_ui.md(rows[0].method)} scores of each "
+                   "state's discovery run).")
+        return grns
+
+    @st.fragment(run_every=1.0)
+    def progress() -> None:
+        jobs = _ui.jobs()
+        now = [ws.get_run(r) for r in run_ids]
+        if all(r.finished for r in now):
+            st.rerun(scope="app")
+        for r in now:
+            live = jobs.state(r.id) or {"fraction": 0.0, "message": r.status}
+            st.progress(live["fraction"], text=_ui.md(f"{r.dataset_name}: {live['message'] or r.status}"))
+
+    progress()
+    return None
+
+
 TRUTH, ONE, TWO, INFER = ("The dataset's network, for both states", "Upload one GRN for both states",
                           "Upload a GRN per state", "Infer a GRN per state here")
 with st.container(border=True):
@@ -163,21 +209,19 @@ with st.container(border=True):
         else:
             a, b = st.columns([2, 1])
             method = a.selectbox("Method (run on each state's samples)", rs.UNSUPERVISED, key="restore_infer_method")
-            inferred = st.session_state.setdefault("restore_inferred", {})
+            inferring = st.session_state.setdefault("restore_inferring", {})
             ikey = f"{states_key}:{method}"
-            if b.button("Infer GRNs", key="restore_infer", type="primary"):
-                with st.spinner(f"Inferring a {method} GRN for each state..."):
-                    inferred[ikey] = (rs.infer_grn(t_df, method, tfs=states["tfs"]),
-                                      rs.infer_grn(s_df, method, tfs=states["tfs"]))
-            if ikey in inferred:
-                grns, grn_key = inferred[ikey], f"inferred:{method}"
-                st.caption(f"{len(grns[0])} edges per state (the 3 x genes highest {method} scores). "
-                           "Inference runs in this page (a spinner, not a background run).")
+            if b.button("Infer GRNs", key="restore_infer", type="primary",
+                        help="Two background discovery runs, one per state (listed on the Training page too)."):
+                inferring[ikey] = start_inference(states, method)
+            if ikey in inferring:
+                grns = inference_progress(inferring[ikey])
+                grn_key = f"inferred:{':'.join(inferring[ikey])}"
     except InputError as exc:
         st.error(_ui.md(exc))
         st.stop()
     if grns is None:
-        st.info("Give the GRN(s) above to continue.")
+        st.info("Give the GRN(s) above to continue (inferred GRNs: once both runs are done).")
         st.stop()
 
 # ---------------------------------------------------------------------- controls

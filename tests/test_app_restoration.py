@@ -6,6 +6,8 @@ from streamlit.testing.v1 import AppTest
 from grncore import restore as rs
 from grncore.data import simulate
 from grncore.data.preprocess import normalize_log1p
+from grncore.jobs import Workspace
+from tests.conftest import until
 from tests.test_app_data import APP
 
 
@@ -94,6 +96,16 @@ def test_grns_inferred_per_state_with_a_button():
     assert any("Give the GRN" in i.value for i in at.info)               # nothing computed before the click
     at.button(key="restore_infer").click().run()
     assert not at.exception, at.exception
+    # two background discovery runs, one per state; the page shows the GRNs once both are done
+    def finished():
+        done = [r for r in Workspace().list_runs() if r.finished]
+        return done if len(done) == 2 else None
+
+    runs = until(finished, 120, "both state runs finished")
+    assert {(r.method, r.split, r.status) for r in runs} == {("pearson", "discovery", "done")}
+    assert sorted(r.dataset_name.rsplit(" · ", 1)[1] for r in runs) == ["source state", "target state"]
+    at.run()
+    assert not at.exception, at.exception
     ts = simulate.two_states(n_genes=60, n_cells=200, n_perturbed_tfs=3, seed=0)
     s, t = rs.split_states(normalize_log1p(ts.dataset))
     tfs = list(ts.dataset.tfs)
@@ -102,8 +114,6 @@ def test_grns_inferred_per_state_with_a_button():
 
 
 def test_states_from_a_saved_dataset_split_by_condition():
-    from grncore.jobs import Workspace
-
     ts = simulate.two_states(n_genes=60, n_cells=200, n_perturbed_tfs=3, seed=0)
     ds_id = Workspace().save_dataset(ts.dataset)
     at = open_restoration()

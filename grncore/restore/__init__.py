@@ -52,12 +52,13 @@ predicted, the difference network, per-edge fit quality (form, R^2).
 
 from .core import (DEFAULT_RELATIONSHIP, MODES, SWEEP_THRESHOLDS, Problem, Restoration, cut, fit_edges, fit_table, prepare,
                    relationships_for, restore, run, sweep, sweep_summary)
-from .inputs import UNSUPERVISED, infer_grn, pair_states, read_state, split_states, state_labels
+from .inputs import (UNSUPERVISED, grn_of_scores, infer_grn, pair_states, read_state, split_states,
+                     state_dataset, state_labels)
 from .network import as_grn, break_cycles_fas, break_cycles_gager, difference_network, feedback_arc_set
 from .relationships import FORMS, LABELS, RELATIONSHIPS, Fit, fit, fit_auto, fit_relationship
 
 __all__ = ["DEFAULT_RELATIONSHIP", "MODES", "SWEEP_THRESHOLDS", "Problem", "Restoration", "cut", "fit_edges", "fit_table", "prepare",
-           "relationships_for", "restore", "run", "sweep", "sweep_summary", "UNSUPERVISED", "infer_grn",
+           "relationships_for", "restore", "run", "sweep", "sweep_summary", "UNSUPERVISED", "infer_grn", "state_dataset", "grn_of_scores",
            "pair_states", "read_state", "split_states", "state_labels", "as_grn", "break_cycles_fas", "break_cycles_gager",
            "difference_network", "feedback_arc_set", "FORMS", "LABELS", "RELATIONSHIPS", "Fit", "fit",
            "fit_auto", "fit_relationship"]

@@ -79,25 +79,37 @@ def pair_states(source: Dataset, target: Dataset) -> tuple[pd.DataFrame, pd.Data
     return source.expression.loc[genes], target.expression.loc[genes]
 
 
+def state_dataset(expression: pd.DataFrame, *, tfs=None, name: str = "state") -> Dataset:
+    """One state's samples as a `Dataset` (no ground truth), to infer that state's GRN from."""
+    if expression.shape[1] < 3:
+        raise InputError(f"inferring a GRN needs several samples per state, not {expression.shape[1]}",
+                         where="states", fix="give a GRN per state instead")
+    return Dataset.create(expression.astype(np.float32), tfs=tfs, name=name, kind="single_cell")
+
+
+def grn_of_scores(scored: pd.DataFrame, n_genes: int, n_edges: int | None = None) -> pd.DataFrame:
+    """The ``n_edges`` best-scored pairs (default 3 per gene) of ``regulator, target, score`` as a
+    GRN ``regulator, target, importance`` (ties kept in the stored order)."""
+    out = scored[["regulator", "target", "score"]].rename(columns={"score": "importance"})
+    k = n_edges if n_edges is not None else 3 * n_genes
+    return out.sort_values("importance", ascending=False, kind="stable").head(k).reset_index(drop=True)
+
+
 def infer_grn(expression: pd.DataFrame, method: str = "pearson", *, tfs=None, n_edges: int | None = None,
               params=None, seed: int = 0) -> pd.DataFrame:
     """A GRN of one state: ``method`` scores every (TF, gene) pair on ``expression`` (genes x
     samples of that state); the ``n_edges`` best (default 3 per gene) are returned as
-    ``regulator, target, importance``."""
+    ``regulator, target, importance``. (The Restoration page runs the same as background
+    discovery runs of each state's `state_dataset` and keeps `grn_of_scores` of them.)"""
     from .. import methods
 
     if method not in UNSUPERVISED:
         raise InputError(f"{method!r} is not an unsupervised method restoration can infer with", where="method",
                          fix=f"use one of {', '.join(UNSUPERVISED)}")
-    if expression.shape[1] < 3:
-        raise InputError(f"inferring a GRN needs several samples per state, not {expression.shape[1]}",
-                         where="states", fix="give a GRN per state instead")
-    ds = Dataset.create(expression.astype(np.float32), tfs=tfs, name="state", kind="single_cell")
+    ds = state_dataset(expression, tfs=tfs)
     genes = list(ds.genes)
     regs = [t for t in ds.tfs for g in genes if g != t]
     tgts = [g for t in ds.tfs for g in genes if g != t]
     pairs = pd.DataFrame({"regulator": regs, "target": tgts})
     scores = methods.score_pairs(ds, pairs, method, params, seed=seed)
-    out = pairs.assign(importance=scores)
-    k = n_edges if n_edges is not None else 3 * len(genes)
-    return out.sort_values("importance", ascending=False, kind="stable").head(k).reset_index(drop=True)
+    return grn_of_scores(pairs.assign(score=scores), len(genes), n_edges)
