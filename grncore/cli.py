@@ -44,16 +44,22 @@ def _add_input_args(p: argparse.ArgumentParser) -> None:
                    help="BEELINE gene selection: significant TFs + top-N variable genes (e.g. 500, 1000)")
 
 
+def _existing_path(value: str | None, flag: str, *, file_only: bool = False) -> str | None:
+    """``value`` when it names an existing file (or folder, unless ``file_only``); `InputError` naming
+    ``flag`` otherwise. None passes through (an optional argument left out)."""
+    if value is not None and not (Path(value).is_file() if file_only else Path(value).exists()):
+        raise InputError(f"no such file{'' if file_only else ' or folder'}: {value}", where=flag,
+                         fix="check the path (relative paths start from the current directory)")
+    return value
+
+
 def load_inputs(args: argparse.Namespace):
     """The `Dataset` the input arguments describe, preprocessed as asked (by `load`, so that a
     sparse .h5ad is normalised and reduced to the selected genes before it becomes dense)."""
     from .data import load
 
     for flag in ("expression", "network", "tfs", "metadata"):
-        value = getattr(args, flag)
-        if value is not None and not Path(value).exists():
-            raise InputError(f"no such file or folder: {value}", where=f"--{flag}",
-                             fix="check the path (relative paths start from the current directory)")
+        _existing_path(getattr(args, flag), f"--{flag}")
     if args.top_genes is not None and args.top_genes < 1:
         raise InputError(f"--top-genes must be a positive number, not {args.top_genes}")
     return load(args.expression, network=args.network, tfs=args.tfs, metadata=args.metadata,
@@ -232,11 +238,7 @@ def _infer_discovery(args: argparse.Namespace, ds) -> int:
 
 
 def _existing(paths: list[str], flag: str) -> list[Path]:
-    for value in paths:
-        if not Path(value).is_file():
-            raise InputError(f"no such file: {value}", where=flag,
-                             fix="check the path (relative paths start from the current directory)")
-    return [Path(v) for v in paths]
+    return [Path(_existing_path(v, flag, file_only=True)) for v in paths]
 
 
 def cmd_consensus(args: argparse.Namespace) -> int:
@@ -303,10 +305,8 @@ def cmd_literature(args: argparse.Namespace) -> int:
     from .literature import LiteratureStore, candidates, evidence_export, lookup
     from .network.predicted import read_predictions_file
 
-    if not Path(args.predictions).exists():
-        raise InputError(f"no such file: {args.predictions}", where="--predictions",
-                         fix="check the path (relative paths start from the current directory)")
-    cands = candidates(read_predictions_file(args.predictions), top=args.top)
+    cands = candidates(read_predictions_file(_existing_path(args.predictions, "--predictions", file_only=True)),
+                       top=args.top)
     store = LiteratureStore(workspace_path())
     bar = ProgressBar("literature")
     try:
@@ -326,11 +326,6 @@ def cmd_literature(args: argparse.Namespace) -> int:
     return 0
 
 
-def _existing_path(value: str | None, flag: str) -> str | None:
-    if value is not None and not Path(value).exists():
-        raise InputError(f"no such file or folder: {value}", where=flag,
-                         fix="check the path (relative paths start from the current directory)")
-    return value
 
 
 def cmd_restore(args: argparse.Namespace) -> int:

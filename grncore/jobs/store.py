@@ -39,6 +39,7 @@ from typing import Iterator
 import pandas as pd
 
 from .. import _proc
+from .._sqlite import transaction
 from ..data import Dataset
 
 log = logging.getLogger(__name__)
@@ -173,22 +174,9 @@ class Workspace:
         self._migrate()
 
     # ------------------------------------------------------------------ database plumbing
-    @contextmanager
-    def connect(self) -> Iterator[sqlite3.Connection]:
-        """A connection in WAL mode; commits on success, rolls back on error."""
-        con = sqlite3.connect(self.db_path, timeout=30, isolation_level=None)
-        con.row_factory = sqlite3.Row
-        try:
-            con.execute("PRAGMA journal_mode=WAL")
-            con.execute("PRAGMA foreign_keys=ON")
-            con.execute("BEGIN")
-            yield con
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-        finally:
-            con.close()
+    def connect(self):
+        """A transaction on the workspace database, foreign keys on (`grncore._sqlite.transaction`)."""
+        return transaction(self.db_path, foreign_keys=True)
 
     @property
     def schema_version(self) -> int:

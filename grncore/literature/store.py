@@ -19,15 +19,14 @@ A cached answer is replaced only by a successful new answer, so a failed refresh
 from __future__ import annotations
 
 import json
-import sqlite3
 import threading
 import time
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterable
 
 import pandas as pd
 
+from .._sqlite import transaction
 from ..data import InputError
 from .client import Passage, PubTatorHit, SearchHit, Summary
 
@@ -77,20 +76,9 @@ class LiteratureStore:
         """The store of a `grncore.jobs.Workspace` (or of a workspace folder)."""
         return cls(getattr(workspace, "root", workspace))
 
-    @contextmanager
-    def connect(self) -> Iterator[sqlite3.Connection]:
-        con = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        con.row_factory = sqlite3.Row
-        try:
-            con.execute("PRAGMA journal_mode=WAL")
-            con.execute("BEGIN")
-            yield con
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-        finally:
-            con.close()
+    def connect(self):
+        """A transaction on ``literature.sqlite`` (`grncore._sqlite.transaction`)."""
+        return transaction(self.path)
 
     # ------------------------------------------------------------------ cache: E-utilities
     def put_search(self, hit: SearchHit) -> None:
