@@ -114,7 +114,7 @@ elif source == "Saved datasets":
         st.rerun()
 
 elif source == "Server folder":
-    root = Path(_ui.data_dir())
+    root = Path(_ui.data_dir()).resolve()  # the catalog lists resolved paths (a linked folder too)
     found = find_datasets(root)
     if not found:
         st.info("No dataset folders or .h5ad files were found in the server data folder.")

@@ -177,3 +177,21 @@ def test_every_uploadable_bad_input_shows_its_message_and_the_app_keeps_running(
     assert not problems, "\n".join(problems)
     assert metric_values(at) == before
     assert len(Workspace().list_datasets()) == 1
+
+
+def test_a_linked_server_data_folder_lists_and_loads(tmp_path, monkeypatch):
+    from grncore.cli import main
+
+    real = tmp_path / "lab-data"
+    assert main(["simulate", "single-cell", "--genes", "20", "--cells", "60", "--seed", "2",
+                 "--out", str(real / "sim")]) == 0
+    (tmp_path / "data-link").symlink_to(real, target_is_directory=True)  # a lab mounts its data via a link
+    monkeypatch.setenv("GRN_DATA_DIR", str(tmp_path / "data-link"))
+    at = choose_source(run_app(), "Server folder")
+    pick = next(s for s in at.selectbox if s.label.startswith("Dataset in the server data folder"))
+    assert [str(p).endswith("sim") for p in pick.options] == [True]
+    next(b for b in at.button if b.label == "Load").click()
+    at.run()
+    assert not at.exception, at.exception
+    assert metric_values(at)["Genes"] == "20"
+    assert str(real) not in " ".join(c.value for c in at.caption).replace("\\", "")  # relative path shown
