@@ -38,8 +38,10 @@ def test_review_false_positives_with_evidence_then_offline(tmp_path):
         assert standin.received() == []  # nothing is asked before the user presses Fetch
 
         page.get_by_role("button", name="Fetch evidence").click()
+        # wait on the state "the lookup finished" (a pair's first answers can show while others are asked)
+        page.get_by_text("Last lookup done").wait_for(timeout=90_000)
         title = page.get_by_text(f"{a} represses {b} {EVIL}").first  # the title, shown as text
-        title.wait_for(timeout=60_000)
+        title.wait_for(timeout=30_000)
         wait_app_idle(page)
         assert len(standin.received("esearch.fcgi")) == 10
         quote = page.locator('[data-testid="stMarkdownContainer"] blockquote').first
