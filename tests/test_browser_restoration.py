@@ -19,7 +19,8 @@ def test_restoration_page_draws_results_and_follows_the_threshold(tmp_path):
         wait_app_idle(page)
         assert page.locator('[data-testid="stException"]').count() == 0
         # curve, scatter, network and three sweeps drawn by plotly
-        page.locator(".js-plotly-plot .main-svg").nth(5).wait_for(timeout=60_000)
+        # (each plotly plot holds two .main-svg layers: wait on the sixth plot itself being drawn)
+        page.locator(".js-plotly-plot").nth(5).locator(".main-svg").first.wait_for(timeout=60_000)
         assert page.locator(".js-plotly-plot").count() == 6
         restored = page.locator('[data-testid="stMetric"]').filter(has_text="TFs restored")
         before = restored.inner_text()
