@@ -40,7 +40,7 @@ def demo_id() -> str:
 def header() -> None:
     """Expanded while the workspace has no run yet, folded away afterwards."""
     ws = _ui.workspace()
-    first_time = not ws.list_runs()
+    first_time = ws.count_runs() == 0
     with st.expander("First steps: Data → Models → Training → Evaluation → Network / Literature / Restoration",
                      expanded=first_time):
         cols = st.columns(len(STEPS))

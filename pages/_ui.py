@@ -164,7 +164,7 @@ def sidebar() -> None:
                               help="Where torch models train: auto picks CUDA, then Apple MPS, then CPU.")
         st.caption(f"Using: {md(_device_text(choice, torch_loaded))}")
         ws = workspace()
-        st.caption(f"Workspace: {len(ws.list_datasets())} dataset(s) · {len(ws.list_runs())} run(s)")
+        st.caption(f"Workspace: {len(ws.list_datasets())} dataset(s) · {ws.count_runs()} run(s)")
 
 
 @st.cache_resource(show_spinner=False)

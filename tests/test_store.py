@@ -106,6 +106,14 @@ def test_uploads_are_staged_with_safe_names_and_removed_once_read(tmp_path):
     assert list((ws.root / "uploads").iterdir()) == []  # removed on failure too
 
 
+def test_count_runs_counts_every_row(tmp_path):
+    ws = Workspace(tmp_path)
+    assert ws.count_runs() == 0
+    for seed in range(3):
+        ws.create_run(dataset_id="d", dataset_name="demo", method="pearson", split="unsupervised", seed=seed)
+    assert ws.count_runs() == len(ws.list_runs()) == 3
+
+
 def test_settings(tmp_path):
     ws = Workspace(tmp_path)
     assert ws.get_setting("active_dataset") is None

@@ -325,6 +325,11 @@ class Workspace:
             raise KeyError(f"run {run_id} is not in workspace {self.root}")
         return _run_row(row)
 
+    def count_runs(self) -> int:
+        """How many runs the workspace holds (one COUNT query: the sidebar shows it on every rerun)."""
+        with self.connect() as con:
+            return int(con.execute("SELECT COUNT(*) FROM runs").fetchone()[0])
+
     def list_runs(self, *, dataset_id: str | None = None, status: str | tuple[str, ...] | None = None) -> list[RunRow]:
         """Runs, newest first, optionally of one dataset and in some states."""
         query, args = "SELECT * FROM runs WHERE 1 = 1", []
