@@ -97,7 +97,7 @@ if note:
 # ---------------------------------------------------------------- methods
 st.subheader("2 · Methods")
 usable = {n: s for n, s in methods.REGISTRY.items()
-          if ds.kind in s.kinds and (not s.supervised or (split != "unsupervised" and ds.network is not None))}
+          if s.unavailable(ds) is None and (not s.supervised or (split != "unsupervised" and ds.network is not None))}
 hidden = sorted(set(methods.REGISTRY) - set(usable))
 default = [m for m in _ui.kept("methods_chosen", ("pearson", "spearman", "degree", "random")) if m in usable]
 chosen = st.multiselect("Methods to run", list(usable), default=default, key="methods_chosen",

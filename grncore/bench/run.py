@@ -322,12 +322,13 @@ def store(workspace, result: RunResult, *, run_id: str | None = None, dataset_id
 
 
 def _resolve_device(spec, device: str) -> str:
-    """The device a method runs on: "cpu" for non-torch methods; `InputError` naming the choices
+    """The device a method runs on: "cpu" for non-torch methods (those registered with a callable;
+    torch methods are registered by "module:function" reference, see `MethodSpec`); `InputError` naming the choices
     for a device string that is not one (checked for every method, so a typo never passes)."""
     pref = (device or "auto").strip().lower()
     if not _DEVICE_NAME.fullmatch(pref):
         raise InputError(f"unknown device {device!r}", where="device", fix="use one of auto, cpu, cuda, cuda:N, mps")
-    if spec.family != "deep":
+    if not isinstance(spec.fn, str):
         return "cpu"
     from ..train.device import resolve
 

@@ -117,9 +117,9 @@ def score_pairs(dataset: Dataset, pairs: pd.DataFrame, method_name: str, params=
     """
     spec = get(method_name)
     p = validate_params(spec, params)
-    if dataset.kind not in spec.kinds:
-        raise InputError(f"{spec.name} does not accept {dataset.kind} data", where="method",
-                         fix=f"use it on {', '.join(spec.kinds)} data")
+    reason = spec.unavailable(dataset)
+    if reason is not None:
+        raise InputError(reason, where="method", fix="choose a method the Models page offers for this dataset")
     if not isinstance(pairs, pd.DataFrame) or not {"regulator", "target"} <= set(pairs.columns):
         raise InputError("pairs need regulator and target columns", where="pairs")
     if spec.supervised and (train is None or len(train) == 0):

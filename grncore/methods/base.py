@@ -25,7 +25,7 @@ import numpy as np
 
 from ..data import Dataset, InputError
 
-FAMILIES = ("correlation", "information", "trees", "sentinel", "deep")
+FAMILIES = ("correlation", "information", "trees", "dynamics", "sentinel", "deep")
 
 __all__ = ["MethodSpec", "param", "validate_params", "coerce_params", "time_estimate", "n_cores", "FAMILIES"]
 
@@ -57,7 +57,11 @@ class MethodSpec:
 
     ``time_hint`` is either a short human string ("seconds") or a function
     ``(n_genes, n_tfs, n_samples) -> seconds`` estimating an all-candidate-pairs run with
-    default parameters on one core (`time_estimate` turns it into text)."""
+    default parameters on one core (`time_estimate` turns it into text).
+
+    ``needs``: an optional check ``needs(dataset) -> reason | None`` for what a method requires
+    beyond the data kind (e.g. a pseudotime or time column in ``dataset.samples``); see
+    `unavailable`."""
 
     name: str
     family: str
@@ -68,6 +72,7 @@ class MethodSpec:
     params: type
     fn: Callable[..., np.ndarray] | str
     time_hint: str | Callable[[int, int, int], float] = "seconds"
+    needs: Callable[[Dataset], str | None] | None = None
 
     def __post_init__(self):
         if self.family not in FAMILIES:
@@ -94,6 +99,14 @@ class MethodSpec:
                 raise TypeError(f"{self.fn} is not callable")
             _RESOLVED[self.fn] = found
         return found
+
+    def unavailable(self, dataset: Dataset) -> str | None:
+        """Why this method cannot run on ``dataset`` (plain words for the page and the CLI), or
+        None when it can: the data kind must be one of ``kinds``, and ``needs(dataset)`` (e.g.
+        "needs pseudotime or time") must return None."""
+        if dataset.kind not in self.kinds:
+            return f"{self.name} does not accept {dataset.kind} data (it takes {', '.join(self.kinds)} data)"
+        return self.needs(dataset) if self.needs is not None else None
 
     def defaults(self):
         """The params instance with every default."""
