@@ -96,16 +96,33 @@ if note:
 
 # ---------------------------------------------------------------- methods
 st.subheader("2 · Methods")
-usable = {n: s for n, s in methods.REGISTRY.items()
-          if s.unavailable(ds) is None and (not s.supervised or (split != "unsupervised" and ds.network is not None))}
-hidden = sorted(set(methods.REGISTRY) - set(usable))
+def _why_not(spec) -> str | None:
+    """Why a method is not offered for this dataset and split (None when it is)."""
+    reason = spec.unavailable(ds)
+    if reason is None and spec.supervised and ds.network is None:
+        reason = "supervised: needs a ground-truth network"
+    elif reason is None and spec.supervised and split == "unsupervised":
+        reason = "supervised: needs a split with training pairs"
+    return reason
+
+
+catalog = methods.catalog()
+why = {n: _why_not(methods.REGISTRY[n]) for n in catalog["method"]}
+usable = {n: methods.REGISTRY[n] for n in catalog["method"] if why[n] is None}
+group_of = dict(zip(catalog["method"], catalog["group"]))
+with st.expander(f"All {len(catalog)} methods, grouped by family ({len(usable)} offered for this dataset and split)"):
+    catalog["expected time"] = [methods.time_estimate(methods.REGISTRY[n], ds) for n in catalog["method"]]
+    catalog["offered"] = [why[n] or "yes" for n in catalog["method"]]
+    st.dataframe(catalog, hide_index=True, width="stretch")
 default = [m for m in _ui.kept("methods_chosen", ("pearson", "spearman", "degree", "random")) if m in usable]
 chosen = st.multiselect("Methods to run", list(usable), default=default, key="methods_chosen",
-                        format_func=lambda n: f"{n} · {usable[n].family}{' · supervised' if usable[n].supervised else ''}")
+                        format_func=lambda n: f"{n} · {group_of[n]}",
+                        help="Listed by group: unsupervised methods (no training; also for data without a "
+                             "ground truth), supervised ones (trained on the split's training pairs), sentinels.")
 _ui.keep("methods_chosen", list(chosen))
+hidden = [n for n in catalog["method"] if why[n] is not None]
 if hidden:
-    st.caption(f"Not offered for this dataset and split: {', '.join(hidden)} "
-               "(supervised methods need a split with training pairs; some methods need time series).")
+    st.caption("Not offered for this dataset and split: " + "; ".join(f"{n} ({why[n]})" for n in hidden) + ".")
 if any(usable[m].supervised for m in chosen) and "degree" in usable and "degree" not in chosen:
     chosen.append("degree")
     st.info("The `degree` sentinel runs next to supervised models: a model's headline is its lift over it.")

@@ -52,6 +52,21 @@ def test_models_page_builds_widgets_from_params_and_queues_runs():
     assert len({(r.split, r.seed) for r in runs}) == 1
 
 
+def test_models_page_lists_methods_by_group_and_says_why_some_are_not_offered():
+    at = open_page("pages/models.py")
+    options = at.multiselect(key="methods_chosen").options
+    assert not any(o.startswith("gnt") for o in options)        # unsupervised split: no training pairs
+    catalog = next(d.value for d in at.dataframe if "offered" in d.value.columns)
+    assert list(catalog["method"]) == list(methods.catalog()["method"])
+    offered = catalog.set_index("method")["offered"]
+    assert offered["pearson"] == "yes"
+    assert offered["gnt"] == "supervised: needs a split with training pairs"
+    assert "does not accept single_cell" in offered["lstm"]
+    assert any("gnt (supervised: needs a split with training pairs)" in c.value for c in at.caption)
+    at.selectbox(key="split_name").set_value("edge_random").run()
+    assert "gnt · supervised · deep" in at.multiselect(key="methods_chosen").options
+
+
 def test_supervised_split_adds_the_degree_sentinel_and_warns_that_it_is_optimistic():
     at = open_page("pages/models.py")
     at.selectbox(key="split_name").set_value("edge_random").run()

@@ -133,6 +133,32 @@ def test_lazy_reference_is_checked_and_resolved_once():
         dataclasses.replace(spec, fn=42)
 
 
+def test_catalog_groups_unsupervised_then_supervised_then_sentinels():
+    cat = methods.catalog()
+    assert sorted(cat["method"]) == sorted(methods.REGISTRY)
+    kinds = [g.split(" · ")[0] for g in cat["group"]]
+    # each group is contiguous and the three kinds come in this order
+    assert kinds == sorted(kinds, key=["unsupervised", "supervised", "sentinel"].index)
+    assert cat.set_index("method").loc["gnt", "group"] == "supervised · deep"
+    assert cat.set_index("method").loc["pearson", "group"] == "unsupervised · correlation"
+    assert set(cat[cat["group"] == "sentinel"]["method"]) == {"degree", "random"}
+
+
+def test_needs_makes_a_method_unavailable_with_its_reason(signal):
+    ds, pairs = signal
+    spec = dataclasses.replace(methods.get("pearson"), name="needs_time",
+                               needs=lambda d: None if "time" in d.samples else "needs a time column")
+    assert spec.unavailable(ds) == "needs a time column"
+    assert methods.get("pearson").unavailable(ds) is None
+    assert "does not accept single_cell" in methods.get("lstm").unavailable(ds)
+    methods.register(spec)
+    try:
+        with pytest.raises(InputError, match="needs a time column"):
+            methods.score_pairs(ds, pairs, "needs_time")
+    finally:
+        del methods.REGISTRY["needs_time"]
+
+
 def test_unknown_method_lists_the_known_ones():
     with pytest.raises(InputError, match="unknown method 'nope'.*pearson"):
         methods.get("nope")

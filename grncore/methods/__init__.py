@@ -34,7 +34,7 @@ from .trees import Genie3Params, GRNBoost2Params, genie3, genie3_seconds, grnboo
 from . import dream4_params, gnt_params
 
 __all__ = ["REGISTRY", "MethodSpec", "get", "score_pairs", "validate_params", "time_estimate", "param",
-           "register", "FAMILIES"]
+           "register", "catalog", "group", "FAMILIES"]
 
 _ALL = tuple(KINDS)
 _PEARSON_REF = "Pearson (1895); correlation baseline of BEELINE, Pratapa et al., Nat. Methods 17:147 (2020)"
@@ -100,6 +100,26 @@ def get(name: str) -> MethodSpec:
     except (KeyError, TypeError):
         raise InputError(f"unknown method {name!r}", where="method",
                          fix=f"use one of {', '.join(REGISTRY)}") from None
+
+
+def group(spec: MethodSpec) -> str:
+    """The group a method is listed under: "unsupervised · <family>", "supervised · <family>" or
+    "sentinel"."""
+    if spec.family == "sentinel":
+        return "sentinel"
+    return f"{'supervised' if spec.supervised else 'unsupervised'} · {spec.family}"
+
+
+def catalog() -> pd.DataFrame:
+    """Every registered method, one row each (group, method, description, reference), ordered by
+    group: the unsupervised families in `FAMILIES` order, then the supervised ones, then the
+    sentinels; registry order within a group."""
+    rank = {f: i for i, f in enumerate(FAMILIES)}
+    specs = sorted(REGISTRY.values(), key=lambda s: (s.family == "sentinel", s.family != "sentinel" and s.supervised,
+                                                     rank[s.family]))
+    return pd.DataFrame({"group": [group(s) for s in specs], "method": [s.name for s in specs],
+                         "description": [s.description for s in specs],
+                         "reference": [s.reference for s in specs]})
 
 
 def score_pairs(dataset: Dataset, pairs: pd.DataFrame, method_name: str, params=None, *, train=None,
