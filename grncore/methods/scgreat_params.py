@@ -17,8 +17,9 @@ paper's size (d = 768, feed-forward 2048, batch 32, lr 1e-5, 80 epochs) one epoc
 TFs+500 set (~12,000 training pairs) costs about 20 times one epoch at d = 128, and 80 of them
 would take more than an hour on a 2-core CPU; lr 1e-5 at d = 128 barely moves in 30 epochs.
 The defaults (d 128, feed-forward 512, batch 128, lr 5e-4, at most 30 epochs with early stopping
-after 5 without validation gain) keep a full run within about five minutes there
-(bench/results/scgreat.md); every paper value can still be set.
+after 5 without validation gain) keep a full run within about two and a half minutes of one
+core's CPU time there (edge_random 134 s, tf_disjoint 92 s; bench/results/scgreat.md); every
+paper value can still be set.
 """
 
 from __future__ import annotations
@@ -65,10 +66,11 @@ class SCGREATParams:
 def scgreat_seconds(n_genes: int, n_tfs: int, n_samples: int) -> float:
     """One-core seconds of a default run: training is linear in the training pairs, which an
     all-pairs estimate cannot know; assume 7 edges per gene (mESC TFs+500 STRING has 6.9), 80% of
-    them in training plus as many negatives, ~20 epochs before early stopping, ~0.35 ms per pair
-    and epoch (half of it the per-token expression map, linear in the samples), plus scoring
-    every candidate pair at ~0.05 ms. Calibrated on mESC TFs+500 (1,120 genes x 421 cells) on a
-    loaded 2-core CPU with one torch thread."""
+    them in training plus as many negatives, ~20 epochs before early stopping, ~0.45 ms per pair
+    and epoch (validation included; about half of it the per-token expression map, linear in the
+    samples), plus scoring every candidate pair at ~0.05 ms. Calibrated on the CPU time of runs on
+    mESC TFs+500 (1,120 genes x 421 cells; edge_random: 24 epochs on 12,420 pairs in 134 CPU s)
+    with one torch thread, so it is one core's time: a loaded machine takes longer."""
     train_pairs = 2 * 0.8 * 7 * n_genes
-    per_pair_epoch = 0.35e-3 * (0.5 + 0.5 * n_samples / 421)
+    per_pair_epoch = 0.45e-3 * (0.5 + 0.5 * n_samples / 421)
     return 20 * train_pairs * per_pair_epoch + 0.05e-3 * n_tfs * n_genes
