@@ -31,7 +31,7 @@ from .sentinels import SentinelParams, degree, random
 from .trees import Genie3Params, GRNBoost2Params, genie3, genie3_seconds, grnboost2, grnboost2_seconds
 # torch methods: torch-free params here, the functions named "module:function" below and
 # imported (with torch) by MethodSpec on their first call
-from . import dream4_params, gnt_params
+from . import dream4_params, gnt_params, scgreat_params
 
 __all__ = ["REGISTRY", "MethodSpec", "get", "score_pairs", "validate_params", "time_estimate", "param",
            "register", "catalog", "group", "FAMILIES"]
@@ -89,6 +89,10 @@ for _spec in (
                "neighbours; Hadamard edge features; SVM",
                gnt_params.GNE_REFERENCE, True, gnt_params.KINDS, gnt_params.GNEParams,
                "grncore.methods.gnt:gne", gnt_params.gne_seconds),
+    MethodSpec("scgreat", "deep", "scGREAT without BioBERT: (regulator, target) expression tokens through a "
+               "2-layer transformer encoder and an MLP head, trained with BCE on the training pairs",
+               scgreat_params.REFERENCE, True, scgreat_params.KINDS, scgreat_params.SCGREATParams,
+               "grncore.methods.scgreat:scgreat", scgreat_params.scgreat_seconds),
 ):
     register(_spec)
 
