@@ -31,7 +31,7 @@ from .sentinels import SentinelParams, degree, random
 from .trees import Genie3Params, GRNBoost2Params, genie3, genie3_seconds, grnboost2, grnboost2_seconds
 # torch methods: torch-free params here, the functions named "module:function" below and
 # imported (with torch) by MethodSpec on their first call
-from . import dream4_params, gnt_params
+from . import dream4_params, genelink_params, gnt_params
 
 __all__ = ["REGISTRY", "MethodSpec", "get", "score_pairs", "validate_params", "time_estimate", "param",
            "register", "FAMILIES"]
@@ -89,6 +89,10 @@ for _spec in (
                "neighbours; Hadamard edge features; SVM",
                gnt_params.GNE_REFERENCE, True, gnt_params.KINDS, gnt_params.GNEParams,
                "grncore.methods.gnt:gne", gnt_params.gne_seconds),
+    MethodSpec("genelink", "deep", "GENELink: 2-layer graph attention network over the training graph "
+               "with expression node features; regulator/target heads; dot-product edge score",
+               genelink_params.REFERENCE, True, genelink_params.KINDS, genelink_params.GENELinkParams,
+               "grncore.methods.genelink:genelink", genelink_params.genelink_seconds),
 ):
     register(_spec)
 
