@@ -50,8 +50,10 @@ class GENELinkParams:
                             "cosine similarity, or a linear layer on their concatenation")
     self_loops: bool = param(False, help="add a self-loop to every gene (GENELink's loop, default "
                                          "off; genes without a training edge always get one)")
-    patience: int = _p(0, 0, 1000, "stop after this many epochs without validation gain (0: never; "
-                                   "the best validation epoch is kept either way)")
+    patience: int = _p(3, 0, 1000, "stop after this many epochs without validation gain (0: never; "
+                                   "the best validation epoch is kept either way). GENELink trains "
+                                   "all epochs; 3 here because the per-step learning-rate decay "
+                                   "freezes the weights after ~5 epochs on a TFs+500 set")
 
 
 def genelink_seconds(n_genes: int, n_tfs: int, n_samples: int) -> float:
