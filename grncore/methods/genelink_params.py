@@ -60,9 +60,11 @@ def genelink_seconds(n_genes: int, n_tfs: int, n_samples: int) -> float:
     """One-core seconds of a default run. Every step encodes the whole graph, so a run costs
     epochs x steps x (one full-graph pass); the steps follow the training pairs, which an
     all-pairs estimate cannot know: assume 7 edges per gene (mESC TFs+500 STRING has 6.9), 80% of
-    them in training, as many sampled negatives, 256 pairs per step. A full-graph pass is dominated
-    by the first layer's ``genes x samples x 3 x 128`` product. Calibrated on mESC TFs+500
-    (1,120 genes x 421 cells: ~48 steps x 20 epochs, ~0.04 s a step) on a loaded 2-core CPU."""
+    them in training, as many sampled negatives, 256 pairs per step, and ~12 epochs (patience 3
+    stopped there or before on mESC; all 20 when validation keeps improving). A full-graph pass is
+    dominated by the first layer's ``genes x samples x 3 x 128`` product. Calibrated on mESC
+    TFs+500 (1,120 genes x 421 cells, 49 steps an epoch): 0.10 s of CPU time a step with one torch
+    thread -- on the shared 2-core machine at load average ~14 the same step took 0.5-0.7 s wall."""
     steps = max(1.0, 2 * 0.8 * 7 * n_genes / 256)
-    per_step = 0.004 + 0.04 * (n_genes * (n_samples + 100)) / (1120 * 521)
-    return 5.0 + 20 * steps * per_step
+    per_step = 0.004 + 0.1 * (n_genes * (n_samples + 100)) / (1120 * 521)
+    return 5.0 + 12 * steps * per_step
