@@ -31,7 +31,7 @@ from .sentinels import SentinelParams, degree, random
 from .trees import Genie3Params, GRNBoost2Params, genie3, genie3_seconds, grnboost2, grnboost2_seconds
 # torch methods: torch-free params here, the functions named "module:function" below and
 # imported (with torch) by MethodSpec on their first call
-from . import dream4_params, gnt_params, scgreat_params
+from . import dream4_params, genelink_params, gnt_params, scgreat_params
 
 __all__ = ["REGISTRY", "MethodSpec", "get", "score_pairs", "validate_params", "time_estimate", "param",
            "register", "catalog", "group", "FAMILIES"]
@@ -93,6 +93,10 @@ for _spec in (
                "2-layer transformer encoder and an MLP head, trained with BCE on the training pairs",
                scgreat_params.REFERENCE, True, scgreat_params.KINDS, scgreat_params.SCGREATParams,
                "grncore.methods.scgreat:scgreat", scgreat_params.scgreat_seconds),
+    MethodSpec("genelink", "deep", "GENELink: 2-layer graph attention network over the training graph "
+               "with expression node features; regulator/target heads; dot-product edge score",
+               genelink_params.REFERENCE, True, genelink_params.KINDS, genelink_params.GENELinkParams,
+               "grncore.methods.genelink:genelink", genelink_params.genelink_seconds),
 ):
     register(_spec)
 
