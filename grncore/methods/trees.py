@@ -228,10 +228,11 @@ _STATE: dict | None = None
 
 def _context():
     """forkserver on Linux (no fork of a threaded server process; the server imports numpy,
-    scikit-learn and this module once, so each pool's workers start in milliseconds), else spawn."""
+    scikit-learn, this module and the compiled boosting kernel once, so each pool's workers start
+    in milliseconds), else spawn."""
     if sys.platform.startswith("linux"):
         ctx = mp.get_context("forkserver")
-        ctx.set_forkserver_preload(["grncore.methods.trees", "sklearn.ensemble"])
+        ctx.set_forkserver_preload(["grncore.methods.trees", "sklearn.ensemble", "grncore.methods._boost_kernel"])
         return ctx
     return mp.get_context("spawn")
 
