@@ -20,10 +20,10 @@ Rules mirrored from scikit-learn 1.9 (``sklearn/tree/_splitter.pyx``, ``_criteri
 ``sklearn/ensemble/_gb.py``), so that the model is the same up to random draws and float
 rounding:
 
-* a node is split when it has >= 2 in-bag samples and impurity > machine epsilon; candidate TFs are
-  drawn uniformly without replacement until ``k = max(1, int(max_features * n_features))`` TFs
-  that are non-constant in the node have been seen (constant ones do not count, as in
-  ``BestSplitter``); thresholds lie between consecutive distinct in-node values (``x[p+1] > x[p] +
+* a node is split when it has >= 2 in-bag samples and impurity > machine epsilon; ``k = max(1,
+  int(max_features * n_features))`` candidate TFs are drawn uniformly without replacement, TFs
+  constant in the node included (``BestSplitter`` counts them as visited), and more only while
+  every TF drawn is constant there (at least one must be non-constant); thresholds lie between consecutive distinct in-node values (``x[p+1] > x[p] +
   1e-7``), at the midpoint ``x[p]/2 + x[p+1]/2`` in float64; the split maximises the MSE proxy
   ``S_L^2/n_L + S_R^2/n_R`` (first maximum in draw order, then in threshold order);
 * leaves predict the mean in-bag residual; out-of-bag samples follow the thresholds;

@@ -155,7 +155,7 @@ def grow(X, order, codes, keys, shift, lo, hi, feats, y, pred, improvements, imp
                             c_m += 1
                 best, bf, bl, br = -1.0, -1, -1, -1
                 found = 0
-                for j in range(P):  # draw features without replacement until k non-constant ones
+                for j in range(P):  # draw k features without replacement (more while all are constant)
                     r = j + _below(state, P - j)
                     f = draw[r]
                     draw[r] = draw[j]
@@ -164,12 +164,11 @@ def grow(X, order, codes, keys, shift, lo, hi, feats, y, pred, improvements, imp
                         g, cl, cr, moved = _sorted(keys[f], members, shift, resid, m, mean, best)
                     else:
                         g, cl, cr, moved = _scan(order[f], codes[f], bag_node, node, resid, m, mean, best)
-                    if not moved:
-                        continue
-                    if cl >= 0:
-                        best, bf, bl, br = g, f, cl, cr
-                    found += 1
-                    if found == k:
+                    if moved:
+                        found += 1
+                        if cl >= 0:
+                            best, bf, bl, br = g, f, cl, cr
+                    if j + 1 >= k and found > 0:
                         break
                 if bf < 0:
                     continue
