@@ -75,9 +75,14 @@ def prepare(X: np.ndarray) -> dict:
     ksorted = np.sort(keys, axis=1)
     lo = np.full((F, n_codes), np.inf, dtype=np.float32)
     hi = np.full((F, n_codes), -np.inf, dtype=np.float32)
-    rows = np.repeat(np.arange(F), n)
-    np.minimum.at(lo, (rows, code.ravel()), X.ravel())
-    np.maximum.at(hi, (rows, code.ravel()), X.ravel())
+    first = step.astype(bool)
+    first[:, 0] = True  # sorted values: a rank's first position holds its smallest value
+    last = np.zeros((F, n), dtype=bool)
+    last[:, :-1] = first[:, 1:]
+    last[:, -1] = True  # ... and its last position its largest
+    f_idx = np.broadcast_to(np.arange(F)[:, None], (F, n))
+    lo[f_idx[first], code_sorted[first]] = Xs[first]
+    hi[f_idx[last], code_sorted[last]] = Xs[last]
     return {"X": X, "keys": keys, "shift": shift, "lo": lo, "hi": hi,
             "order": np.ascontiguousarray(ksorted & ((1 << shift) - 1), dtype=np.int32),
             "codes": np.ascontiguousarray(ksorted >> shift, dtype=np.int32)}
