@@ -57,7 +57,7 @@ def prepare(X: np.ndarray) -> dict:
     ``code[f, s]``: rank of ``X[f, s]`` among the distinct values of feature ``f`` (values closer than
     ``FEATURE_THRESHOLD`` to the previous distinct value share its rank, as scikit-learn never
     splits between them); ``keys[f, s] = code[f, s] << shift | s`` (int32 when it fits, else int64);
-    ``order[f]``: the samples sorted by ``keys[f]`` (value, then sample), ``codes[f]`` their ranks;
+    ``ranked[f]``: ``keys[f]`` sorted (the samples in value order, then by index, with their ranks);
     ``lo[f, c]`` / ``hi[f, c]``: smallest / largest value of rank ``c`` (for thresholds)."""
     X = np.ascontiguousarray(X, dtype=np.float32)
     F, n = X.shape
@@ -72,7 +72,6 @@ def prepare(X: np.ndarray) -> dict:
     shift = max(1, int(n - 1).bit_length())
     dtype = np.int32 if (n_codes << shift) < 2**31 else np.int64
     keys = ((code << shift) | np.arange(n)).astype(dtype)
-    ksorted = np.sort(keys, axis=1)
     lo = np.full((F, n_codes), np.inf, dtype=np.float32)
     hi = np.full((F, n_codes), -np.inf, dtype=np.float32)
     first = step.astype(bool)
@@ -83,9 +82,7 @@ def prepare(X: np.ndarray) -> dict:
     f_idx = np.broadcast_to(np.arange(F)[:, None], (F, n))
     lo[f_idx[first], code_sorted[first]] = Xs[first]
     hi[f_idx[last], code_sorted[last]] = Xs[last]
-    return {"X": X, "keys": keys, "shift": shift, "lo": lo, "hi": hi,
-            "order": np.ascontiguousarray(ksorted & ((1 << shift) - 1), dtype=np.int32),
-            "codes": np.ascontiguousarray(ksorted >> shift, dtype=np.int32)}
+    return {"X": X, "keys": keys, "ranked": np.sort(keys, axis=1), "shift": shift, "lo": lo, "hi": hi}
 
 
 def boost_target(tables: dict, y: np.ndarray, exclude: int, p: dict, rng: np.random.Generator,
@@ -114,7 +111,7 @@ def boost_target(tables: dict, y: np.ndarray, exclude: int, p: dict, rng: np.ran
     n_trees = 0
     while n_trees < total_trees:
         check_stop(should_stop)
-        n_trees, stopped = grow(X, tables["order"], tables["codes"], tables["keys"], tables["shift"],
+        n_trees, stopped = grow(X, tables["ranked"], tables["keys"], tables["shift"],
                                 tables["lo"], tables["hi"], feats, y, pred, improvements, imp, prev_loss,
                                 n_trees, min(total_trees, n_trees + CHUNK), k, n_in,
                                 float(p["learning_rate"]), int(p["max_depth"]), window,

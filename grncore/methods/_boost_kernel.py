@@ -5,8 +5,8 @@ a tiny fit loads the cached machine code, ~1 s, or compiles it, ~20 s, the first
 the forkserver, which preloads this module, forks workers that fit at once.
 
 A node's split search scans each candidate feature's samples in the worker's precomputed value
-order (``order[f]``, ``codes[f]``: samples sorted by (rank, sample) and their ranks), skipping
-samples outside the node, so no sorting happens while trees grow; nodes much smaller than the
+order (``ranked[f]``: the feature's packed keys rank << shift | sample, sorted), skipping samples
+outside the node, so no sorting happens while trees grow; nodes much smaller than the
 sample count gather and sort their packed (rank << shift | sample) keys instead. The rules are
 those of `grncore.methods._boost` (scikit-learn's ``BestSplitter`` and ``GradientBoostingRegressor``).
 """
@@ -35,19 +35,21 @@ def _below(state, r):
 
 
 @njit(cache=True, nogil=True)
-def _scan(order_f, codes_f, bag_node, node, resid, m, mean, best):
-    """Best threshold of one feature on one node by a scan in the feature's value order:
-    (gain, left rank, right rank, non-constant); gain > ``best`` only if it beats it."""
+def _scan(ranked_f, shift, bag_node, node, resid, m, mean, best):
+    """Best threshold of one feature on one node by a scan of its sorted packed keys (value
+    order): (gain, left rank, right rank, non-constant); gain > ``best`` only if it beats it."""
     nl = 0
     sl = 0.0
     prev = -1
     gain, cl, cr = best, -1, -1
     moved = False
-    for j in range(order_f.shape[0]):
-        s = order_f[j]
+    low = (1 << shift) - 1
+    for j in range(ranked_f.shape[0]):
+        key = ranked_f[j]
+        s = key & low
         if bag_node[s] != node:
             continue
-        c = codes_f[j]
+        c = key >> shift
         if nl > 0 and c != prev:
             moved = True
             a = sl - nl * mean
@@ -87,7 +89,7 @@ def _sorted(keys_f, members, shift, resid, m, mean, best):
 
 
 @njit(cache=True, nogil=True)
-def grow(X, order, codes, keys, shift, lo, hi, feats, y, pred, improvements, imp, prev_loss,
+def grow(X, ranked, keys, shift, lo, hi, feats, y, pred, improvements, imp, prev_loss,
          start, stop, k, n_in, lr, depth, window, same_oob, state):
     """Boosting iterations ``start .. stop-1`` of one target; returns (trees fitted in total,
     early-stopped). ``pred``, ``improvements``, ``imp`` and ``prev_loss[0]`` carry the state from
@@ -163,7 +165,7 @@ def grow(X, order, codes, keys, shift, lo, hi, feats, y, pred, improvements, imp
                     if small:
                         g, cl, cr, moved = _sorted(keys[f], members, shift, resid, m, mean, best)
                     else:
-                        g, cl, cr, moved = _scan(order[f], codes[f], bag_node, node, resid, m, mean, best)
+                        g, cl, cr, moved = _scan(ranked[f], shift, bag_node, node, resid, m, mean, best)
                     if moved:
                         found += 1
                         if cl >= 0:
@@ -223,12 +225,10 @@ def grow(X, order, codes, keys, shift, lo, hi, feats, y, pred, improvements, imp
 def _warm() -> None:
     """Run `grow` once on a tiny problem, with the argument types real fits use (int32 keys)."""
     X = np.random.default_rng(0).normal(size=(3, 8)).astype(np.float32)
-    order = np.argsort(X, axis=1).astype(np.int32)
-    codes = np.argsort(order, axis=1).astype(np.int32)
+    codes = np.argsort(np.argsort(X, axis=1), axis=1)
     keys = (codes << 3 | np.arange(8)).astype(np.int32)
-    codes = np.sort(codes, axis=1)
     y = X[0].astype(np.float64)
-    grow(X, order, codes, keys, 3, np.sort(X, axis=1), np.sort(X, axis=1), np.arange(1, 3), y,
+    grow(X, np.sort(keys, axis=1), keys, 3, np.sort(X, axis=1), np.sort(X, axis=1), np.arange(1, 3), y,
          np.zeros(8), np.zeros(2), np.zeros(3), np.zeros(1), 0, 2, 1, 7, 0.1, 2, 2, False,
          np.ones(1, dtype=np.uint64))
 
