@@ -182,3 +182,15 @@ def test_background_job_runs_on_the_cluster_or_fails_with_the_reason(data, pair,
     assert [jobs.wait(r, timeout=120) for r in (local, remote, gone)] == ["done", "done", "failed"]
     assert ws.get_run(remote).metrics == ws.get_run(local).metrics
     assert "cannot reach the Dask scheduler" in ws.get_run(gone).message
+
+
+def test_models_page_offers_the_cluster_only_when_the_env_names_one(monkeypatch):
+    from tests.test_app_pages import open_page
+
+    def offered(at) -> list:
+        at.multiselect(key="methods_chosen").set_value(["pearson", "grnboost2"]).run()
+        return [c.label for c in at.checkbox if c.key == "run_on_dask"]
+
+    assert offered(open_page("pages/models.py")) == []
+    monkeypatch.setenv(parallel.SCHEDULER_ENV, "tcp://10.0.0.7:8786")
+    assert offered(open_page("pages/models.py")) == ["Run on the Dask cluster at tcp://10.0.0.7:8786"]

@@ -6,6 +6,7 @@ that cannot run (a supervised method on the unsupervised split, a time-series mo
 data) are listed with the reason instead of failing the grid. Whenever a cell holds a supervised
 method, the ``degree`` sentinel is run in it too (on the same pairs), and every method of that cell
 gets its lift over the sentinel (``lift_auroc``, ``lift_auprc``), as on the Evaluation page.
+Given a Dask scheduler address, the cells run as tasks on that cluster (`grncore.parallel`).
 """
 
 from __future__ import annotations

@@ -40,7 +40,7 @@ class Genie3Params:
     n_estimators: int = param(1000, min=1, max=10000, help="Trees per target (arboreto: 1000).")
     max_features: str = param("sqrt", choices=("sqrt", "log2", "all"),
                               help="TFs tried at each split: sqrt(m) (arboreto/GENIE3 default), log2(m) or all m.")
-    n_jobs: int = param(0, min=0, max=256, help="Worker processes; 0 = all CPU cores.")
+    n_jobs: int = param(0, min=0, max=256, help="Worker processes; 0 = all CPU cores (on a Dask cluster: its workers).")
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ class GRNBoost2Params:
                               "splits, features ranked once per worker, SIMD sorts), several times faster "
                               "than arboreto on BEELINE hHEP at the same AUPRC/EPR; 'sklearn': "
                               "GradientBoostingRegressor with arboreto's settings (what arboreto runs).")
-    n_jobs: int = param(0, min=0, max=256, help="Worker processes; 0 = all CPU cores.")
+    n_jobs: int = param(0, min=0, max=256, help="Worker processes; 0 = all CPU cores (on a Dask cluster: its workers).")
 
 
 # ---------------------------------------------------------------------- methods
