@@ -132,6 +132,13 @@ def test_unreachable_scheduler_is_an_input_error_with_address_and_fix(data, monk
     assert address in text and "within 1 s" in text and "dask scheduler" in text and "GRN_DASK_SCHEDULER" in text
 
 
+def test_scheduler_without_workers_is_an_input_error(monkeypatch):
+    monkeypatch.setattr(cluster, "CONNECT_TIMEOUT", 0.5)
+    with distributed.LocalCluster(n_workers=0, processes=False, dashboard_address=None) as empty:
+        with pytest.raises(InputError, match=r"has no workers.*dask worker " + empty.scheduler_address):
+            cluster.connect(empty.scheduler_address)
+
+
 def test_missing_dask_is_an_input_error_naming_the_requirements_file(monkeypatch):
     monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed -> ImportError
     with pytest.raises(InputError, match="requirements-dask.txt"):

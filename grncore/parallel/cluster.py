@@ -77,8 +77,8 @@ def worker_threads(client) -> int:
 class DaskExecutor:
     """The cluster at ``address`` (or `WORKER`: the cluster this task runs on)."""
 
-    def __init__(self, address: str, timeout: float | None = None):
-        self.address, self.timeout = address, timeout
+    def __init__(self, address: str):
+        self.address = address
         self._stack = contextlib.ExitStack()
         self.client = None
 
@@ -87,7 +87,7 @@ class DaskExecutor:
             self.client = self._stack.enter_context(require_distributed().worker_client())
             self.where = "the Dask cluster of this task"
         else:
-            self.client = self._stack.enter_context(contextlib.closing(connect(self.address, self.timeout)))
+            self.client = self._stack.enter_context(contextlib.closing(connect(self.address)))
             self.where = f"the Dask cluster at {self.address}"
         self.slots = worker_threads(self.client)
         self.where += f" ({self.slots} worker threads)"
