@@ -8,16 +8,15 @@ seed 0) in this process (``n_jobs=1``), on a local pool of 2 processes, then on 
 `distributed.LocalCluster` of N worker processes x 1 thread for each N. Each cluster gets one
 untimed warm-up run on a few targets (workers import scikit-learn and grncore once); the timed
 run includes connecting, scattering the matrix and collecting the results. Every run's scores are
-compared with the in-process run (must be identical). "Summed fit compute": CPU seconds of this
-process for the in-process run, the sum of the chunk tasks' compute intervals (task stream) on a
-cluster; on an overloaded machine wall time is mostly waiting for a core. This machine has 2 cores: 4 workers
+compared with the in-process run (must be identical). CPU seconds (user + system) are given for
+this process (on a cluster: the client and the LocalCluster's scheduler) and for the cluster's
+worker processes (psutil); on an overloaded machine wall time is mostly waiting for a core. This machine has 2 cores: 4 workers
 oversubscribe it, so that row shows the cost of more tasks than cores, not scaling.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import sys
 import time
@@ -38,7 +37,8 @@ def main(argv=None) -> int:
     ap.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "dask_scaling.md")
     args = ap.parse_args(argv)
     sys.path.insert(0, str(REPO))
-    from distributed import Client, LocalCluster, get_task_stream
+    import psutil
+    from distributed import Client, LocalCluster
 
     from grncore import methods, parallel
     from grncore.data import load
@@ -51,23 +51,23 @@ def main(argv=None) -> int:
     print(f"{ds.name}: {ds.n_genes} genes x {ds.n_samples} cells, {len(ds.tfs)} TFs; {len(targets)} targets, "
           f"{len(pairs)} pairs; load {load_before}", flush=True)
 
+    def worker_cpu(client) -> float:
+        return sum(client.run(lambda: sum(psutil.Process().cpu_times()[:2])).values())
+
     def timed(label, params, address=None):
-        """(label, wall s, summed compute s of the fits, scores); compute: this process's CPU
-        time in-process, the task stream's compute intervals on a cluster, '' for the pool."""
+        """(label, wall s, CPU s of this process, CPU s of the workers, scores). On a cluster this
+        process holds the client and the LocalCluster's scheduler; None for the pool's workers."""
+        client = Client(address, set_as_default=False) if address else None
+        w0 = worker_cpu(client) if client else None
         t0, c0 = time.perf_counter(), time.process_time()
-        with contextlib.ExitStack() as stack:
-            stack.enter_context(parallel.use_dask(address))
-            client = stack.enter_context(Client(address, set_as_default=False)) if address else None
-            stream = stack.enter_context(get_task_stream(client=client)) if client else None
+        with parallel.use_dask(address):
             s = methods.score_pairs(ds, pairs, "grnboost2", params, seed=0)
-            sec = time.perf_counter() - t0
-            if stream is not None:
-                compute = sum(x["stop"] - x["start"] for d in stream.data if str(d["key"]).startswith("grn-chunk")
-                              for x in d["startstops"] if x["action"] == "compute")
-            else:
-                compute = time.process_time() - c0 if params.get("n_jobs") == 1 else None
+        sec, cpu = time.perf_counter() - t0, time.process_time() - c0
+        workers = worker_cpu(client) - w0 if client else None
+        if client:
+            client.close()
         print(f"{label}: {sec:.1f} s", flush=True)
-        return label, sec, compute, s
+        return label, sec, cpu, workers, s
 
     rows = [timed("this process (n_jobs=1)", {"n_jobs": 1}), timed("local pool, 2 processes", {"n_jobs": 2})]
     warm = pairs[pairs.target.isin(targets[:4])]
@@ -78,7 +78,7 @@ def main(argv=None) -> int:
             rows.append(timed(f"Dask LocalCluster, {n} worker{'s' if n > 1 else ''} x 1 thread", {},
                               lc.scheduler_address))
     load_after = os.getloadavg()
-    ref, base = rows[0][3], rows[0][1]
+    ref, base = rows[0][4], rows[0][1]
     lines = [
         "# grnboost2 on a Dask cluster vs local runs (`bench/dask_scaling.py`)",
         "",
@@ -90,12 +90,12 @@ def main(argv=None) -> int:
         "processes x 1 thread, after one untimed warm-up run on 4 targets; the time includes connecting, "
         "scattering the matrix and collecting results. 4 workers oversubscribe the 2 cores.",
         "",
-        "| run | wall s | wall speed-up vs this process | summed fit compute s | scores identical to this process |",
-        "|---|---|---|---|---|",
+        "| run | wall s | wall speed-up vs this process | CPU s, this process | CPU s, workers | scores identical to this process |",
+        "|---|---|---|---|---|---|",
     ]
-    for label, sec, compute, s in rows:
-        comp = "" if compute is None else f"{compute:.1f}"
-        lines.append(f"| {label} | {sec:.1f} | {base / sec:.2f}x | {comp} | {'yes' if np.array_equal(s, ref) else 'NO'} |")
+    for label, sec, cpu, workers, s in rows:
+        w = "" if workers is None else f"{workers:.1f}"
+        lines.append(f"| {label} | {sec:.1f} | {base / sec:.2f}x | {cpu:.1f} | {w} | {'yes' if np.array_equal(s, ref) else 'NO'} |")
     lines += ["", "Reproduce: `nice -n 5 .venv/bin/python bench/dask_scaling.py --targets "
               f"{args.targets} --workers {args.workers}`.", ""]
     args.out.write_text("\n".join(lines))
