@@ -59,6 +59,8 @@ def pair():
         threading.Thread(target=sched.stderr.read, daemon=True).start()  # keep its log pipe drained
         procs.append(subprocess.Popen([*dask, "worker", address, "--nthreads", "2", "--no-nanny", "--no-dashboard",
                                        "--host", "127.0.0.1"], env=env, stderr=subprocess.DEVNULL))
+        with distributed.Client(address, set_as_default=False) as client:  # a slow start is no test failure
+            client.wait_for_workers(1, timeout=120)
         yield address
     finally:
         for p in reversed(procs):
