@@ -171,7 +171,28 @@ FOLD_KEYS = ("n_folds", "auroc_mean", "auroc_sd", "auprc_mean", "auprc_sd", "aup
              "epr_mean", "epr_sd", "auroc_ci", "auprc_ratio_ci", "epr_ci", "ci_units", "folds")
 
 
+def _dask_address(args: argparse.Namespace) -> str | None:
+    """The ``--dask-scheduler`` address (default ``GRN_DASK_SCHEDULER``); None for local processes."""
+    value = (args.dask_scheduler or "").strip()
+    return None if value in ("", "local") else value
+
+
+def _add_dask_arg(p: argparse.ArgumentParser, what: str) -> None:
+    from .parallel import SCHEDULER_ENV, env_scheduler
+
+    p.add_argument("--dask-scheduler", default=env_scheduler(), metavar="tcp://HOST:PORT",
+                   help=f"run {what} on this Dask cluster (needs requirements-dask.txt); default: "
+                        f"${SCHEDULER_ENV} if set; 'local' = local processes")
+
+
 def cmd_infer(args: argparse.Namespace) -> int:
+    from .parallel import use_dask
+
+    with use_dask(_dask_address(args)):
+        return _infer(args)
+
+
+def _infer(args: argparse.Namespace) -> int:
     from .bench.run import run
 
     options = _fold_options(args.split, args.folds, args.repeats)  # refuses --folds with discovery too
@@ -282,7 +303,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     out = Path(args.out)
     table = run_grid(args.dataset, args.method, args.split, seed=args.seed, params=_parse_params(args.param),
                      device=args.device, log=lambda line: print(line, file=sys.stderr), folds=args.folds,
-                     repeats=args.repeats)
+                     repeats=args.repeats, dask_scheduler=_dask_address(args))
     out.mkdir(parents=True, exist_ok=True)
     table.to_csv(out / "bench.csv", index=False)
     (out / "bench.md").write_text(markdown_table(table))
@@ -397,6 +418,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--param", action="append", metavar="KEY=VALUE", help="a method parameter (repeatable)")
     p.add_argument("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N, mps")
     _add_fold_args(p)
+    _add_dask_arg(p, "the per-target fits of genie3 / grnboost2")
     p.add_argument("--out", required=True, help="output folder")
     p.set_defaults(func=cmd_infer)
 
@@ -435,6 +457,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--param", action="append", metavar="KEY=VALUE", help="parameter for every method that has it")
     p.add_argument("--device", default="auto")
     _add_fold_args(p)
+    _add_dask_arg(p, "the grid's cells (and their per-target fits)")
     p.add_argument("--out", required=True)
     p.set_defaults(func=cmd_bench)
 

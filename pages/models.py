@@ -11,6 +11,7 @@ from grncore import methods
 from grncore.bench import splits as splitting
 from grncore.bench.folds import FOLD_OPTION, fold_splits, n_folds
 from grncore.data import InputError
+from grncore.parallel import SCHEDULER_ENV, env_scheduler
 from pages import _ui
 
 ds_id, ds = _ui.active_dataset()
@@ -138,13 +139,20 @@ for name in chosen:
 
 # ---------------------------------------------------------------- start
 st.subheader("3 · Run")
+dask_scheduler = None
+if env_scheduler() and any(usable[m].family == "trees" for m in chosen):
+    if st.checkbox(f"Run on the Dask cluster at {env_scheduler()}", key="run_on_dask",
+                   help="genie3 / grnboost2 fit their targets on the cluster's workers (same scores as "
+                        f"here); other methods run here. The address comes from {SCHEDULER_ENV}."):
+        dask_scheduler = env_scheduler()
 if st.button(f"Start {len(chosen)} run{'s' if len(chosen) != 1 else ''}", type="primary", disabled=not chosen):
     started, errors = [], []
     for name in chosen:
         try:
             methods.validate_params(usable[name], params.get(name, {}))
             started.append(_ui.jobs().submit(ds_id, name, split, seed=seed, params=params.get(name, {}),
-                                             split_options=split_options, device=_ui.device_choice()))
+                                             split_options=split_options, device=_ui.device_choice(),
+                                             dask_scheduler=dask_scheduler))
         except InputError as exc:
             errors.append(f"{name}: {exc}")
     for e in errors:

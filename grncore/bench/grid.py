@@ -6,6 +6,7 @@ that cannot run (a supervised method on the unsupervised split, a time-series mo
 data) are listed with the reason instead of failing the grid. Whenever a cell holds a supervised
 method, the ``degree`` sentinel is run in it too (on the same pairs), and every method of that cell
 gets its lift over the sentinel (``lift_auroc``, ``lift_auprc``), as on the Evaluation page.
+Given a Dask scheduler address, the cells run as tasks on that cluster (`grncore.parallel`).
 """
 
 from __future__ import annotations
@@ -38,11 +39,13 @@ def _params_for(method: str, params: dict) -> dict:
 def run_grid(datasets: Sequence[str | Path | Dataset], method_names: Sequence[str], split_names: Sequence[str], *,
              seed: int = 0, params: dict | None = None, device: str = "auto",
              log: Callable[[str], None] = lambda line: None, folds: int | None = None,
-             repeats: int | None = None) -> pd.DataFrame:
+             repeats: int | None = None, dask_scheduler: str | None = None) -> pd.DataFrame:
     """Run the grid and return one row per (dataset, split, method) with metrics or the reason it
     did not run (columns `COLUMNS`). ``folds`` applies to the splits that take folds
     (tf_disjoint, gene_disjoint) and ``repeats`` to edge_random; with either, the rows gain
-    `FOLD_COLUMNS` (fold mean, sd and the pooled 95% interval)."""
+    `FOLD_COLUMNS` (fold mean, sd and the pooled 95% interval). With ``dask_scheduler`` (an
+    address), the cells run as tasks on that Dask cluster, and so do their per-target fits; the
+    rows are the same as a local grid's (every cell has its own seeded split and method)."""
     params = params or {}
     repeated = {"folds": folds, "repeats": repeats}
     for name in method_names:
@@ -55,34 +58,7 @@ def run_grid(datasets: Sequence[str | Path | Dataset], method_names: Sequence[st
                              where="--split", fix="benchmark with the other splits; use infer --split discovery "
                              "for a predicted network")
     loaded = [d if isinstance(d, Dataset) else load(d) for d in datasets]
-    rows = []
-
-    def one(target: Dataset, data, split: str, method: str, options: dict) -> None:
-        spec = methods.get(method)
-        row = {"dataset": target.name, "split": split, "method": method}
-        if target.kind not in spec.kinds:
-            row.update(status="skipped", note=f"{method} needs {' or '.join(spec.kinds)} data")
-        elif spec.supervised and split == "unsupervised":
-            row.update(status="skipped", note="supervised: needs a split with training pairs")
-        else:
-            log(f"{target.name} · {split} · {method} ...")
-            try:
-                res = run(data, method, split, _params_for(method, params), seed, split_options=options, device=device)
-            except (InputError, Cancelled) as exc:
-                row.update(status="failed", note=str(exc))
-            else:
-                m = res.metrics
-                row.update(status="done", auroc=m.auroc, auprc=m.auprc, auprc_ratio=m.auprc_ratio, epr=m.epr,
-                           n_test_pairs=m.n_pairs, n_test_positives=m.n_positives, seconds=res.seconds,
-                           device=res.device)
-                if getattr(m, "n_folds", 0):
-                    row["folds"] = m.n_folds
-                    for name in ("auroc", "auprc_ratio", "epr"):
-                        lo, hi = getattr(m, f"{name}_ci")
-                        row.update({f"{name}_mean": getattr(m, f"{name}_mean"), f"{name}_sd": getattr(m, f"{name}_sd"),
-                                    f"{name}_ci_low": lo, f"{name}_ci_high": hi})
-        log(f"  {row['status']}" + (f": AUROC {row['auroc']:.3f}" if row.get("auroc") is not None else f" ({row.get('note', '')})"))
-        rows.append(row)
+    cells = []  # (index of the tested dataset, index or indices of the data it runs on, split, method, options)
 
     def with_sentinel(names: Sequence[str], split: str) -> list[str]:
         names = list(names)
@@ -96,17 +72,79 @@ def run_grid(datasets: Sequence[str | Path | Dataset], method_names: Sequence[st
             if len(loaded) < 2:
                 raise InputError("network_disjoint needs at least two datasets", where="--dataset",
                                  fix="pass several datasets of one kind, e.g. DREAM4 nets 1-5")
-            for i, target in enumerate(loaded):
-                for method in cell_methods:
-                    one(target, loaded, split, method, {"test_index": i})
+            cells += [(i, list(range(len(loaded))), split, method, {"test_index": i})
+                      for i in range(len(loaded)) for method in cell_methods]
         else:
             key = FOLD_OPTION.get(split)
             options = {key: repeated[key]} if key and repeated[key] else {}
-            for target in loaded:
-                for method in cell_methods:
-                    one(target, target, split, method, options)
+            cells += [(i, i, split, method, options) for i in range(len(loaded)) for method in cell_methods]
+    common = dict(params=params, seed=seed, device=device)
+    if dask_scheduler:
+        rows = _cluster_rows(dask_scheduler, loaded, cells, common, log)
+    else:
+        rows = []
+        for t, d, split, method, options in cells:
+            log(f"{loaded[t].name} · {split} · {method} ...")
+            data = [loaded[i] for i in d] if isinstance(d, list) else loaded[d]
+            rows.append(_cell(loaded[t], data, split, method, options, **common))
+            log(_status(rows[-1]))
     columns = COLUMNS + (FOLD_COLUMNS if folds or repeats else [])
     return _add_lift(pd.DataFrame(rows).reindex(columns=columns))
+
+
+def _cell(target: Dataset, data, split: str, method: str, options: dict, *, params: dict, seed: int,
+          device: str) -> dict:
+    """One row of the grid: the run's metrics, or why it was skipped or failed."""
+    spec = methods.get(method)
+    row = {"dataset": target.name, "split": split, "method": method}
+    if target.kind not in spec.kinds:
+        row.update(status="skipped", note=f"{method} needs {' or '.join(spec.kinds)} data")
+        return row
+    if spec.supervised and split == "unsupervised":
+        row.update(status="skipped", note="supervised: needs a split with training pairs")
+        return row
+    try:
+        res = run(data, method, split, _params_for(method, params), seed, split_options=options, device=device)
+    except (InputError, Cancelled) as exc:
+        row.update(status="failed", note=str(exc))
+        return row
+    m = res.metrics
+    row.update(status="done", auroc=m.auroc, auprc=m.auprc, auprc_ratio=m.auprc_ratio, epr=m.epr,
+               n_test_pairs=m.n_pairs, n_test_positives=m.n_positives, seconds=res.seconds, device=res.device)
+    if getattr(m, "n_folds", 0):
+        row["folds"] = m.n_folds
+        for name in ("auroc", "auprc_ratio", "epr"):
+            lo, hi = getattr(m, f"{name}_ci")
+            row.update({f"{name}_mean": getattr(m, f"{name}_mean"), f"{name}_sd": getattr(m, f"{name}_sd"),
+                        f"{name}_ci_low": lo, f"{name}_ci_high": hi})
+    return row
+
+
+def _status(row: dict) -> str:
+    return f"  {row['status']}" + (f": AUROC {row['auroc']:.3f}" if row.get("auroc") is not None
+                                   else f" ({row.get('note', '')})")
+
+
+def _cluster_rows(address: str, loaded: list[Dataset], cells: list, common: dict, log) -> list[dict]:
+    """The cells as tasks on the Dask cluster at ``address`` (each dataset scattered once); a
+    cell's per-target fits go to the same cluster (`grncore.parallel`). Rows in cell order."""
+    from contextlib import closing
+
+    from ..parallel.cluster import as_finished, connect
+
+    with closing(connect(address)) as client:
+        refs = client.scatter(loaded, hash=False)
+        futures = {}
+        for n, (t, d, split, method, options) in enumerate(cells):
+            data = [refs[i] for i in d] if isinstance(d, list) else refs[d]
+            futures[client.submit(_cell, refs[t], data, split, method, options, pure=False, **common)] = n
+        log(f"{len(cells)} cells on the Dask cluster at {address} ...")
+        rows: list = [None] * len(cells)
+        for fut in as_finished(futures):
+            n = futures[fut]
+            rows[n] = fut.result()
+            log(f"{rows[n]['dataset']} · {rows[n]['split']} · {rows[n]['method']}:{_status(rows[n])}")
+    return rows
 
 
 def _add_lift(table: pd.DataFrame) -> pd.DataFrame:

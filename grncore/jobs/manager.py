@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 
 from .. import methods
 from ..data import InputError
+from ..parallel import use_dask
 from ..train.progress import Cancelled
 from .store import Workspace
 
@@ -45,6 +46,7 @@ class JobState:
     started: float | None = None
     history: list[dict] = field(default_factory=list)  # per-epoch fields (epoch, loss, val_auroc)
     cancel: threading.Event = field(default_factory=threading.Event)
+    dask_scheduler: str | None = None  # per-target fits on this Dask cluster (`grncore.parallel`)
     _last_db_write: float = 0.0
 
     @property
@@ -84,8 +86,10 @@ class JobManager:
 
     # ------------------------------------------------------------------ the API pages use
     def submit(self, dataset_id: str, method: str, split: str, *, seed: int = 0, params: dict | None = None,
-               split_options: dict | None = None, device: str = "auto") -> str:
-        """Queue a run of ``method`` on a stored dataset; returns the run id at once."""
+               split_options: dict | None = None, device: str = "auto", dask_scheduler: str | None = None) -> str:
+        """Queue a run of ``method`` on a stored dataset; returns the run id at once. With
+        ``dask_scheduler`` (an address), its per-target fits (genie3, grnboost2) run on that Dask
+        cluster; an unreachable one fails the run with the reason."""
         ds = self.workspace.list_datasets()
         names = {r.id: r.name for r in ds}
         if dataset_id not in names:
@@ -95,7 +99,7 @@ class JobManager:
                                            split=split, seed=seed, params=params or {},
                                            split_options=split_options or {}, device=device)
         with self._lock:
-            self._states[run_id] = JobState(run_id)
+            self._states[run_id] = JobState(run_id, dask_scheduler=dask_scheduler)
         instant = method in methods.REGISTRY and methods.REGISTRY[method].time_hint == "instant"
         (self._instant if instant else self._queue).put(run_id)
         return run_id
@@ -173,9 +177,10 @@ class JobManager:
 
         try:
             dataset = self.workspace.load_dataset(row.dataset_id)
-            bench_run(dataset, row.method, row.split, row.params, row.seed, split_options=row.split_options,
-                      progress=progress, should_stop=state.cancel.is_set, device=row.device,
-                      workspace=self.workspace, run_id=run_id, dataset_id=row.dataset_id)
+            with use_dask(state.dask_scheduler):
+                bench_run(dataset, row.method, row.split, row.params, row.seed, split_options=row.split_options,
+                          progress=progress, should_stop=state.cancel.is_set, device=row.device,
+                          workspace=self.workspace, run_id=run_id, dataset_id=row.dataset_id)
         except Cancelled:
             self._finish(state, "cancelled", "cancelled by the user")
         except InputError as exc:

@@ -6,34 +6,31 @@ regression, as arboreto does (``arboreto.core``: ``RF_KWARGS``, ``SGBM_KWARGS``,
 ``EarlyStopMonitor``, ``to_feature_importances``). Expression is used as given, not
 standardised: arboreto passes the raw matrix, and tree splits do not depend on feature scale.
 
-Per-target fits run in a process pool (``n_jobs``; the expression matrix is sent once per
-worker, tasks are target indices, a few per task for the fast GRNBoost2 engine); ``progress`` is called per finished target and
-``should_stop`` is polled several times a second: cancelling terminates the workers at once.
-Workers live no longer than the run: the pool is terminated and joined on cancel or error, and
-each worker watches the process that owns the run (`grncore._proc.exit_when_gone`), so a killed
-owner (SIGKILL, SIGTERM) takes its workers with it even while they are busy in a long fit.
-Each target's random state is derived from ``seed`` and the target name, so scores do not
-depend on ``n_jobs`` nor on which other targets are fitted.
+Per-target fits go through `grncore.parallel`: a local process pool (``n_jobs``) by default, a
+Dask cluster when a scheduler address is in force (``--dask-scheduler``). The expression matrix
+is sent once per worker, tasks are chunks of target indices (a few per task for the fast
+GRNBoost2 engine); ``progress`` is called per finished target and ``should_stop`` is polled
+several times a second: cancelling stops the workers (`grncore.parallel.local`,
+`grncore.parallel.cluster`). Each target's random state is derived from ``seed`` and the target
+name, so scores depend neither on ``n_jobs``, the executor or the chunking, nor on which other
+targets are fitted.
 """
 
 from __future__ import annotations
 
 import hashlib
-import multiprocessing as mp
-import sys
+from contextlib import closing
 from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
 
-from .. import _proc
+from .. import parallel
 from ..data import Dataset
 from ..data.genes import pair_rows
 from ..train.progress import Cancelled, check_stop, never_stop, no_progress
 from . import _boost
-from .base import n_cores, param
-
-POLL_SECONDS = 0.2
+from .base import param
 
 # ---------------------------------------------------------------------- params
 
@@ -43,7 +40,7 @@ class Genie3Params:
     n_estimators: int = param(1000, min=1, max=10000, help="Trees per target (arboreto: 1000).")
     max_features: str = param("sqrt", choices=("sqrt", "log2", "all"),
                               help="TFs tried at each split: sqrt(m) (arboreto/GENIE3 default), log2(m) or all m.")
-    n_jobs: int = param(0, min=0, max=256, help="Worker processes; 0 = all CPU cores.")
+    n_jobs: int = param(0, min=0, max=256, help="Worker processes; 0 = all CPU cores (on a Dask cluster: its workers).")
 
 
 @dataclass(frozen=True)
@@ -69,7 +66,7 @@ class GRNBoost2Params:
                               "splits, TFs presorted once per worker, trees grown in numba), ~4-5x faster "
                               "than arboreto on BEELINE sets at the same AUPRC/EPR; 'sklearn': "
                               "GradientBoostingRegressor with arboreto's settings (what arboreto runs).")
-    n_jobs: int = param(0, min=0, max=256, help="Worker processes; 0 = all CPU cores.")
+    n_jobs: int = param(0, min=0, max=256, help="Worker processes; 0 = all CPU cores (on a Dask cluster: its workers).")
 
 
 # ---------------------------------------------------------------------- methods
@@ -182,85 +179,41 @@ def _score_trees(kind: str, dataset: Dataset, pairs: pd.DataFrame, params: dict,
 
 def run_targets(state: dict, names: list[str], *, n_jobs: int = 0, progress=no_progress,
                 should_stop=never_stop) -> np.ndarray:
-    """Importances (targets x features) for every target of ``state`` (see `_score_trees`), in
-    a process pool of ``n_jobs`` workers (0 = all cores; 1 = in this process)."""
+    """Importances (targets x features) for every target of ``state`` (see `_score_trees`), on
+    the executor `grncore.parallel.executor_for` picks: the Dask cluster in force, else a process
+    pool of ``n_jobs`` workers (0 = all cores; 1 = in this process)."""
     total = len(names)
     imp = np.zeros((total, state["X"].shape[0]), dtype=np.float64)
     label = state["kind"]
-    jobs = min(n_jobs or n_cores(), total)
     check_stop(should_stop)
-    progress(0, total, f"{label}: fitting {total} targets on {jobs} process{'es' if jobs > 1 else ''}")
-    if jobs <= 1:
-        local = _prepare(state)
-        local["should_stop"] = should_stop  # in-process fits also poll it between trees
-        for t in range(total):
-            check_stop(should_stop)
-            _, imp[t], n_trees = _fit_target(local, t)
-            progress(t + 1, total, f"{label}: {names[t]} ({n_trees} trees)")
-        return imp
-    ctx = _context()
-    pool = ctx.Pool(jobs, initializer=_worker_init, initargs=(state, _proc.current()))
-    finished = False
-    try:
-        results = pool.imap_unordered(_worker_task, _chunks(total, jobs, state), chunksize=1)
+    with parallel.executor_for(n_jobs, total) as ex:
+        progress(0, total, f"{label}: fitting {total} targets on {ex.where}")
         done = 0
-        while done < total:
-            if should_stop():
-                raise Cancelled("cancelled by the user")
-            try:
-                batch = results.next(timeout=POLL_SECONDS)
-            except mp.TimeoutError:
-                continue
-            for t, row, n_trees in batch:
-                imp[t] = row
-                done += 1
-                progress(done, total, f"{label}: {names[t]} ({n_trees} trees)")
-        finished = True
-    finally:
-        if finished:
-            pool.close()
-        else:
-            pool.terminate()  # kills running fits at once (cancel or error)
-        pool.join()
+        with closing(ex.imap(state, _prepare, _fit_chunk, _chunks(total, ex.slots, state), should_stop)) as results:
+            for batch in results:
+                for t, row, n_trees in batch:
+                    imp[t] = row
+                    done += 1
+                    progress(done, total, f"{label}: {names[t]} ({n_trees} trees)")
     return imp
 
 
-_STATE: dict | None = None
-
-
-def _context():
-    """forkserver on Linux (no fork of a threaded server process; the server imports numpy,
-    scikit-learn, this module and the compiled boosting kernel once, so each pool's workers start
-    in milliseconds), else spawn."""
-    if sys.platform.startswith("linux"):
-        ctx = mp.get_context("forkserver")
-        ctx.set_forkserver_preload(["grncore.methods.trees", "sklearn.ensemble", "grncore.methods._boost_kernel"])
-        return ctx
-    return mp.get_context("spawn")
-
-
-def _worker_init(state: dict, owner: _proc.ProcessId) -> None:
-    global _STATE
-    _proc.exit_when_gone(owner)  # the fork server, not the owner, is this worker's parent
-    try:
-        from threadpoolctl import threadpool_limits
-
-        threadpool_limits(1)
-    except Exception:  # pragma: no cover
-        pass
-    _STATE = _prepare(state)
-
-
 def _chunks(total: int, jobs: int, state: dict) -> list[list[int]]:
-    """Worker tasks: single targets for slow fits, else a few targets per task (fewer round
-    trips); about 4 tasks per worker or more, so workers finish together."""
+    """Tasks: single targets in this process or for slow fits, else a few targets per task
+    (fewer round trips); about 4 tasks per worker or more, so workers finish together. The
+    chunking never changes a score (each target has its own seed)."""
     fast = state["kind"] == "grnboost2" and state["params"].get("backend") == "fast"
-    size = max(1, min(16, total // (4 * jobs))) if fast else 1
+    size = max(1, min(16, total // (4 * jobs))) if fast and jobs > 1 else 1
     return [list(range(s, min(total, s + size))) for s in range(0, total, size)]
 
 
-def _worker_task(ts: list[int]):
-    return [_fit_target(_STATE, t) for t in ts]
+def _fit_chunk(local: dict, ts: list[int]) -> list:
+    stop = local.get("should_stop", never_stop)
+    out = []
+    for t in ts:
+        check_stop(stop)
+        out.append(_fit_target(local, t))
+    return out
 
 
 def _prepare(state: dict) -> dict:
