@@ -58,8 +58,9 @@ class DiffusionParams:
 
 
 def diffusion_seconds(n_genes: int, n_tfs: int, n_samples: int) -> float:
-    """One-core seconds of a default run: 1,000 steps whose cost is ~128 x n_genes x 16 feature
-    work plus the 128 x n_genes^2 mixing through A; the samples count only through the batch.
-    Calibrated on mESC TFs+500 (1,120 genes, ~30 s on the 2-core CPU)."""
-    per_step = 2e-8 * 128 * n_genes * 16 + 4e-10 * 128 * n_genes ** 2 + 1e-3
+    """One-core seconds of a default run (1,000 steps of 128 cells): ~20 ms of per-step
+    overhead, the per-gene feature work (128 x n_genes x 16) and the 128 x n_genes^2 mixing
+    through A; the samples count only through the batch. Calibrated from ~0.1 CPU-s per step on
+    mHSC-L TFs+500 (560 genes, 1 torch thread, loaded 2-core CPU): ~3.5 min for 1,120 genes."""
+    per_step = 0.02 + 6e-8 * 128 * n_genes * 16 + 2.5e-10 * 128 * n_genes ** 2
     return 1000 * per_step
