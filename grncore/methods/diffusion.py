@@ -49,11 +49,11 @@ rank exactly as ``|S_tau(A)|`` wherever that is non-zero and also order the entr
 (the package's float16 ``|S_tau(A)|`` ties them all). A self pair scores 0.
 
 Devices and protocol. ``device`` is a resolved torch device string; the normalised matrix, the
-model and every random draw (cells, steps, noise, the ``A`` masks; a ``torch.Generator`` on the
-device seeded with ``seed``) live there. On CUDA the forward pass runs under
+model and every random draw (cells, steps, noise, the ``A`` and block dropout masks; a
+``torch.Generator`` on the device seeded with ``seed``) live there. On CUDA the forward pass runs under
 ``grncore.train.loop.autocast`` (float16) with a ``torch.amp.GradScaler``; elsewhere float32.
-`seed_everything` seeds the initial weights and dropout inside a ``torch.random.fork_rng``
-block, so on CPU the same seed gives identical scores. ``progress(step, n_steps, ...)`` every
+`seed_everything` seeds the initial weights inside a ``torch.random.fork_rng`` block (the
+caller's torch RNG state is restored), so on CPU the same seed gives identical scores. ``progress(step, n_steps, ...)`` every
 ``report_every`` steps with ``epoch`` (steps done), ``loss`` (mean over the block),
 ``val_auroc`` (NaN: there are no labels) and ``seconds``; ``should_stop`` is polled every 10
 steps and raises `Cancelled`. Memory: ``A`` and its optimizer state take ~6 n^2 floats, so
