@@ -31,7 +31,7 @@ from .sentinels import SentinelParams, degree, random
 from .trees import Genie3Params, GRNBoost2Params, genie3, genie3_seconds, grnboost2, grnboost2_seconds
 # torch methods: torch-free params here, the functions named "module:function" below and
 # imported (with torch) by MethodSpec on their first call
-from . import dream4_params, genelink_params, gnt_params, scgreat_params
+from . import diffusion_params, dream4_params, genelink_params, gnt_params, scgreat_params
 
 __all__ = ["REGISTRY", "MethodSpec", "get", "score_pairs", "validate_params", "time_estimate", "param",
            "register", "catalog", "group", "FAMILIES"]
@@ -97,6 +97,10 @@ for _spec in (
                "with expression node features; regulator/target heads; dot-product edge score",
                genelink_params.REFERENCE, True, genelink_params.KINDS, genelink_params.GENELinkParams,
                "grncore.methods.genelink:genelink", genelink_params.genelink_seconds),
+    MethodSpec("diffusion", "deep", "Denoising diffusion (RegDiffusion): a noise predictor mixes genes "
+               "through a learned sparse adjacency A; score |A[regulator, target]|",
+               diffusion_params.REFERENCE, False, diffusion_params.KINDS, diffusion_params.DiffusionParams,
+               "grncore.methods.diffusion:diffusion", diffusion_params.diffusion_seconds),
 ):
     register(_spec)
 
