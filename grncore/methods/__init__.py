@@ -31,7 +31,7 @@ from .sentinels import SentinelParams, degree, random
 from .trees import Genie3Params, GRNBoost2Params, genie3, genie3_seconds, grnboost2, grnboost2_seconds
 # torch methods: torch-free params here, the functions named "module:function" below and
 # imported (with torch) by MethodSpec on their first call
-from . import dream4_params, gnt_params
+from . import cnnc_params, dream4_params, gnt_params
 
 __all__ = ["REGISTRY", "MethodSpec", "get", "score_pairs", "validate_params", "time_estimate", "param",
            "register", "FAMILIES"]
@@ -89,6 +89,8 @@ for _spec in (
                "neighbours; Hadamard edge features; SVM",
                gnt_params.GNE_REFERENCE, True, gnt_params.KINDS, gnt_params.GNEParams,
                "grncore.methods.gnt:gne", gnt_params.gne_seconds),
+    MethodSpec("cnnc", "deep", cnnc_params.DESCRIPTION, cnnc_params.REFERENCE, True, cnnc_params.KINDS,
+               cnnc_params.CNNCParams, "grncore.methods.cnnc:cnnc", cnnc_params.cnnc_seconds),
 ):
     register(_spec)
 
