@@ -11,14 +11,18 @@ expression data." PNAS 116(52):27151-27158 (2019); reference code github.com/xia
 filters, 2x2 max pooling and dropout 0.25, a dense layer of 512 with dropout 0.5, a sigmoid
 output, binary cross-entropy, SGD lr 0.01 momentum 0.9 Nesterov, batch 1024).
 
-Defaults that differ from the paper, and why: ``width`` 8 (paper 32) and ``dense`` 128 (paper
-512). The paper's network costs ~39 M multiply-adds per pair forward; on a BEELINE TFs+500 set
-under ``tf_disjoint`` (~11,000 training pairs, ~85,000 test pairs, ~15,000 validation pairs
-scored every epoch) that is minutes per epoch on a 2-core CPU. Width 8 needs 16x fewer
-multiply-adds per convolution (~2.5 M per pair) and runs the whole default job in the time
-stated in ``bench/results/cnnc.md``; ``width=32, dense=512`` is the paper's network (use it on a
-GPU). ``epochs`` 30 with ``patience`` 5 on validation AUROC (the paper trains 20-200 epochs with
-patience 50 on validation accuracy).
+Defaults that differ from the paper, and why. Size: ``width`` 4 (paper 32), ``convs`` 1 (paper 2)
+and ``dense`` 64 (paper 512). The paper's network costs ~39 M multiply-adds per pair forward; on
+a BEELINE TFs+500 set under ``tf_disjoint`` (~11,000 training pairs, ~83,000 test pairs) that is
+many minutes per epoch on a 2-core CPU (measured: width 8 with one convolution per block already
+took 90-280 s per epoch on the shared, heavily loaded 2-core machine). ``width=32, convs=2,
+dense=512`` is the paper's network (use it on a GPU). Optimiser: Adam, lr 0.001, batch 128: the
+paper's SGD (lr 0.01, momentum 0.9, batch 1024) left the training loss at 0.693 for 10 epochs on
+simulated data and for 3 epochs on mESC (few steps per epoch on ~10^4 training pairs; the paper
+trained on far more pairs); ``optimizer="sgd", lr=0.01, batch_size=1024`` restores it. Epochs: 8
+with ``patience`` 3 on validation AUROC over at most 2,000 validation pairs (the paper: 20-200
+epochs, patience 50 on validation accuracy). Initial weights: Glorot uniform, zero biases (Keras'
+defaults, which the paper's code used).
 """
 
 from __future__ import annotations
@@ -59,11 +63,13 @@ class CNNCParams:
 
 
 def cnnc_seconds(n_genes: int, n_tfs: int, n_samples: int) -> float:
-    """Seconds of a default run on a loaded 2-core CPU. Training is linear in the training pairs,
-    which an all-pairs estimate cannot know: assume 7 edges per gene (mESC TFs+500 STRING has
-    6.9), 70% of them in training, one negative per positive, ~15 epochs (early stopping), and
-    ~0.25 ms per training pair-epoch; scoring every (TF, gene) pair costs ~0.08 ms per pair, both
-    growing slowly with the number of cells (the histogram). Calibrated on mESC TFs+500."""
+    """Seconds of a default run on one core. Training is linear in the training pairs, which an
+    all-pairs estimate cannot know: assume 7 edges per gene (mESC TFs+500 STRING has 6.9), 70%
+    of them in training, one negative per positive, 8 epochs of ~1 ms per training pair (forward
+    and backward of the width-4 network) plus 2,000 validation pairs per epoch and every
+    (TF, gene) pair scored once at ~0.4 ms per pair; the histogram adds a little per cell.
+    From the per-batch timings on the loaded 2-core machine (2.2 s per 1,024 training pairs,
+    0.9 s per 1,024 scored, at load average 12), divided by the load."""
     train = 2 * 0.7 * 7 * n_genes
-    cells = 0.8 + n_samples / 2000
-    return 5.0 + cells * (15 * 0.25e-3 * train + 0.08e-3 * (15 * 20000 / 15 + n_tfs * n_genes))
+    cells = 1.0 + n_samples / 5000
+    return 5.0 + cells * (8 * (1e-3 * train + 0.4e-3 * 2000) + 0.4e-3 * n_tfs * n_genes)
