@@ -10,7 +10,7 @@
      against the genes not yet covered, written into the result with the self-loop dropped);
    - ``numpy.corrcoef`` (float64, the whole matrix) + gathering the same pairs;
    - one BLAS product ``Z @ Z.T`` of the standardised float32 matrix (numpy calls syrk);
-   - the parts: `standardize` now (blocks of 32 rows on a thread pool) and as it was before
+   - the parts: `standardize` now (cache-sized blocks of 32 rows) and as it was before
      (one pass per operation over all rows, one thread), both in the same run.
    Target: ours within 1.2x of the BLAS product.
 2. Memory, all pairs of a larger matrix, in a fresh child process: tracemalloc peak of
@@ -92,7 +92,7 @@ def speed(n_genes: int, n_samples: int, repeat: int = 5) -> None:
           f"best of {repeat} interleaved")
     print(f"  ours (score_pairs 'pearson')        {t_ours:8.3f} s")
     print(f"  one BLAS product Z @ Z.T (float32)  {t_blas:8.3f} s   ours / BLAS      = {t_ours / t_blas:5.2f}  (target <= 1.2)")
-    print(f"  standardize (32-row blocks, pool)   {t_std:8.3f} s   = {t_std / t_blas:4.2f} BLAS")
+    print(f"  standardize (32-row blocks)         {t_std:8.3f} s   = {t_std / t_blas:4.2f} BLAS")
     print(f"  standardize as before               {t_old:8.3f} s   = {t_old / t_blas:4.2f} BLAS")
     print(f"  rest of ours (check, copy)          {t_ours - t_std - t_blas:8.3f} s")
     print(f"  numpy.corrcoef + gather (float64)   {t_corr:8.3f} s   corrcoef / ours  = {t_corr / t_ours:5.2f}")
