@@ -75,8 +75,8 @@ def test_bad_inputs(small):
 def test_cnnc_beats_random_and_degree_under_tf_disjoint():
     """150 genes x 1,000 cells (noise 0.1), tf_disjoint seed 0 (440 balanced training pairs, 447
     test pairs of held-out TFs at the natural ratio, 12% positive), width 4, batch 32, lr 0.003,
-    3 epochs (validation AUROC picked epoch 2 of a 15-epoch run too), CPU, one thread; ~10 s of
-    CPU time (44 s wall at load average 12).
+    3 epochs (validation AUROC picked epoch 2 of a 15-epoch run too), CPU, one thread; 5 s wall at
+    load average 3 (44 s at load 12).
 
     Measured: cnnc 0.728, random 0.431, degree 0.500 (held-out TFs have no training out-degree),
     |Pearson| 0.749 -- so CNNC learns the co-expression signal from other TFs' pairs, but on this

@@ -22,10 +22,16 @@ The network (paper sizes with ``width=32, convs=2, dense=512``): three blocks, e
 ``convs`` 3x3 convolutions with ReLU (the first with 'same', the second with 'valid' padding),
 2x2 max pooling and dropout 0.25, with ``width``, ``2 width``, ``4 width`` filters; then a dense
 layer of ``dense`` units with ReLU and dropout 0.5, and one output logit. Loss: binary
-cross-entropy on the logit (`torch.nn.BCEWithLogitsLoss`, the paper's sigmoid + BCE), SGD with
-``lr``, momentum 0.9, Nesterov (the paper's ``decay=1e-6`` per step is left out: over a few
-hundred steps it changes the rate by under 0.1%). A pair's score is the logit (float64; the
-sigmoid is monotone, so rankings are the same, without saturated ties).
+cross-entropy on the logit (`torch.nn.BCEWithLogitsLoss`, the paper's sigmoid + BCE); Adam
+(default) or the paper's SGD with momentum 0.9, Nesterov (``optimizer="sgd"``; its ``decay=1e-6``
+per step is left out: over a few hundred steps it changes the rate by under 0.1%); why the
+defaults differ from the paper: `grncore.methods.cnnc_params`. Initial weights: Glorot uniform,
+zero biases (Keras' defaults). A pair's score is the logit (float64; the sigmoid is monotone, so
+rankings are the same, without saturated ties).
+
+Measured (BEELINE mESC TFs+500 STRING, seed 0, defaults, CPU, ``bench/results/cnnc.md``):
+tf_disjoint AUROC 0.655, AUPRC ratio 2.46, EPR 4.87 (degree 0.500, |Pearson| 0.553) in 132 s;
+edge_random (3 epochs) AUROC 0.666 against degree's 0.917.
 
 Training (`grncore.train.loop.fit`): on the labelled ``train`` pairs only (the split's own
 negatives; ``dataset.network`` is never read), ``batch_size`` pairs per step, for up to
