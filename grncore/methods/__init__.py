@@ -31,7 +31,7 @@ from .sentinels import SentinelParams, degree, random
 from .trees import Genie3Params, GRNBoost2Params, genie3, genie3_seconds, grnboost2, grnboost2_seconds
 # torch methods: torch-free params here, the functions named "module:function" below and
 # imported (with torch) by MethodSpec on their first call
-from . import diffusion_params, dream4_params, genelink_params, gnt_params, scgreat_params
+from . import cnnc_params, diffusion_params, dream4_params, genelink_params, gnt_params, scgreat_params
 
 __all__ = ["REGISTRY", "MethodSpec", "get", "score_pairs", "validate_params", "time_estimate", "param",
            "register", "catalog", "group", "FAMILIES"]
@@ -101,6 +101,8 @@ for _spec in (
                "through a learned sparse adjacency A; score |A[regulator, target]|",
                diffusion_params.REFERENCE, False, diffusion_params.KINDS, diffusion_params.DiffusionParams,
                "grncore.methods.diffusion:diffusion", diffusion_params.diffusion_seconds),
+    MethodSpec("cnnc", "deep", cnnc_params.DESCRIPTION, cnnc_params.REFERENCE, True, cnnc_params.KINDS,
+               cnnc_params.CNNCParams, "grncore.methods.cnnc:cnnc", cnnc_params.cnnc_seconds),
 ):
     register(_spec)
 
