@@ -112,18 +112,27 @@ why = {n: _why_not(methods.REGISTRY[n]) for n in catalog["method"]}
 usable = {n: methods.REGISTRY[n] for n in catalog["method"] if why[n] is None}
 group_of = dict(zip(catalog["method"], catalog["group"]))
 with st.expander(f"All {len(catalog)} methods, grouped by family ({len(usable)} offered for this dataset and split)"):
-    catalog["expected time"] = [methods.time_estimate(methods.REGISTRY[n], ds) for n in catalog["method"]]
-    catalog["offered"] = [why[n] or "yes" for n in catalog["method"]]
-    st.dataframe(catalog, hide_index=True, width="stretch")
+    table = catalog[["group", "method"]].assign(
+        offered=[why[n] or "yes" for n in catalog["method"]],
+        **{"expected time": [methods.time_estimate(methods.REGISTRY[n], ds) for n in catalog["method"]]},
+        description=catalog["description"])
+    st.dataframe(table, hide_index=True, width="stretch", height=36 * (len(table) + 2), column_config={
+        "group": st.column_config.TextColumn(width=170), "method": st.column_config.TextColumn(width=95),
+        "offered": st.column_config.TextColumn(width=240),
+        "expected time": st.column_config.TextColumn(width=120, help="all candidate pairs, default parameters")})
 default = [m for m in _ui.kept("methods_chosen", ("pearson", "spearman", "degree", "random")) if m in usable]
 chosen = st.multiselect("Methods to run", list(usable), default=default, key="methods_chosen",
                         format_func=lambda n: f"{n} · {group_of[n]}",
                         help="Listed by group: unsupervised methods (no training; also for data without a "
                              "ground truth), supervised ones (trained on the split's training pairs), sentinels.")
 _ui.keep("methods_chosen", list(chosen))
-hidden = [n for n in catalog["method"] if why[n] is not None]
-if hidden:
-    st.caption("Not offered for this dataset and split: " + "; ".join(f"{n} ({why[n]})" for n in hidden) + ".")
+by_reason: dict[str, list[str]] = {}
+for n in catalog["method"]:
+    if why[n] is not None:
+        by_reason.setdefault(why[n], []).append(n)
+if by_reason:
+    st.caption("Not offered for this dataset and split: " +
+               "; ".join(f"{', '.join(names)} ({reason})" for reason, names in by_reason.items()) + ".")
 if any(usable[m].supervised for m in chosen) and "degree" in usable and "degree" not in chosen:
     chosen.append("degree")
     st.info("The `degree` sentinel runs next to supervised models: a model's headline is its lift over it.")

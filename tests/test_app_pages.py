@@ -61,8 +61,8 @@ def test_models_page_lists_methods_by_group_and_says_why_some_are_not_offered():
     offered = catalog.set_index("method")["offered"]
     assert offered["pearson"] == "yes"
     assert offered["gnt"] == "supervised: needs a split with training pairs"
-    assert "does not accept single_cell" in offered["lstm"]
-    assert any("gnt (supervised: needs a split with training pairs)" in c.value for c in at.caption)
+    assert offered["lstm"] == "needs time_series data (this is single_cell)"
+    assert any("gnt" in c.value and "(supervised: needs a split with training pairs)" in c.value for c in at.caption)
     at.selectbox(key="split_name").set_value("edge_random").run()
     assert "gnt · supervised · deep" in at.multiselect(key="methods_chosen").options
 

@@ -150,7 +150,7 @@ def test_needs_makes_a_method_unavailable_with_its_reason(signal):
                                needs=lambda d: None if "time" in d.samples else "needs a time column")
     assert spec.unavailable(ds) == "needs a time column"
     assert methods.get("pearson").unavailable(ds) is None
-    assert "does not accept single_cell" in methods.get("lstm").unavailable(ds)
+    assert methods.get("lstm").unavailable(ds) == "needs time_series data (this is single_cell)"
     methods.register(spec)
     try:
         with pytest.raises(InputError, match="needs a time column"):

@@ -153,7 +153,8 @@ def score_pairs(dataset: Dataset, pairs: pd.DataFrame, method_name: str, params=
     p = validate_params(spec, params)
     reason = spec.unavailable(dataset)
     if reason is not None:
-        raise InputError(reason, where="method", fix="choose a method the Models page offers for this dataset")
+        raise InputError(f"{spec.name} {reason}", where="method",
+                         fix="choose a method the Models page offers for this dataset")
     if not isinstance(pairs, pd.DataFrame) or not {"regulator", "target"} <= set(pairs.columns):
         raise InputError("pairs need regulator and target columns", where="pairs")
     if spec.supervised and (train is None or len(train) == 0):

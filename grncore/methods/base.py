@@ -101,11 +101,11 @@ class MethodSpec:
         return found
 
     def unavailable(self, dataset: Dataset) -> str | None:
-        """Why this method cannot run on ``dataset`` (plain words for the page and the CLI), or
-        None when it can: the data kind must be one of ``kinds``, and ``needs(dataset)`` (e.g.
+        """Why this method cannot run on ``dataset`` (plain words after the method's name, e.g.
+        "needs time_series data (this is single_cell)"), or None when it can: the data kind must be one of ``kinds``, and ``needs(dataset)`` (e.g.
         "needs pseudotime or time") must return None."""
         if dataset.kind not in self.kinds:
-            return f"{self.name} does not accept {dataset.kind} data (it takes {', '.join(self.kinds)} data)"
+            return f"needs {' or '.join(self.kinds)} data (this is {dataset.kind})"
         return self.needs(dataset) if self.needs is not None else None
 
     def defaults(self):
