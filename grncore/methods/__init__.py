@@ -27,11 +27,12 @@ from ..train.progress import never_stop, no_progress
 from .base import FAMILIES, MethodSpec, param, time_estimate, validate_params
 from .correlation import CorrelationParams, pearson, spearman
 from .information import MutualInfoParams, mutual_info
+from .dynamics import SCODEParams, scode, scode_needs
 from .sentinels import SentinelParams, degree, random
 from .trees import Genie3Params, GRNBoost2Params, genie3, genie3_seconds, grnboost2, grnboost2_seconds
 # torch methods: torch-free params here, the functions named "module:function" below and
 # imported (with torch) by MethodSpec on their first call
-from . import dream4_params, gnt_params
+from . import deepsem_params, dream4_params, gnt_params
 
 __all__ = ["REGISTRY", "MethodSpec", "get", "score_pairs", "validate_params", "time_estimate", "param",
            "register", "FAMILIES"]
@@ -89,6 +90,13 @@ for _spec in (
                "neighbours; Hadamard edge features; SVM",
                gnt_params.GNE_REFERENCE, True, gnt_params.KINDS, gnt_params.GNEParams,
                "grncore.methods.gnt:gne", gnt_params.gne_seconds),
+    MethodSpec("deepsem", "deep", "DeepSEM: beta-VAE around a structural-equation layer x = x W^T + z; "
+               "|W[target, regulator]| averaged over n_runs seeds", deepsem_params.REFERENCE, False,
+               deepsem_params.KINDS, deepsem_params.DeepSEMParams, "grncore.methods.deepsem:deepsem",
+               deepsem_params.deepsem_seconds),
+    MethodSpec("scode", "dynamics", "SCODE: linear ODE dx/dt = A x on pseudotime through x = W z, dz/dt = B z; "
+               "|A[target, regulator]|", "Matsumoto et al., SCODE, Bioinformatics 33:2314 (2017)",
+               False, _ALL, SCODEParams, scode, "seconds", needs=scode_needs),
 ):
     register(_spec)
 
