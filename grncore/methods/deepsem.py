@@ -161,12 +161,9 @@ def _train_once(x: torch.Tensor, params: DeepSEMParams, seed: int, *, run: int, 
             p.requires_grad_(not train_w)
         model.w.requires_grad_(train_w)
         opt, scaler = (opt_w, scalers["w"]) if train_w else (opt_mlp, scalers["mlp"])
-        if train_w:
-            inv_solve = _differentiable_inverse(model)
-        else:
+        if not train_w:   # W fixed for the epoch: factorise M once
             with torch.no_grad():
                 lu, piv = torch.linalg.lu_factor(model.sem())
-            inv_solve = _fixed_inverse(lu, piv)
         perm = torch.randperm(n_cells, generator=order_gen).to(dev)
         total_loss, n_batches = torch.zeros((), device=dev), 0
         for bi, s in enumerate(range(0, n_cells, params.batch_size)):
@@ -175,7 +172,13 @@ def _train_once(x: torch.Tensor, params: DeepSEMParams, seed: int, *, run: int, 
             xb = x[perm[s:s + params.batch_size]]
             noise = torch.randn(xb.shape, generator=noise_gen, device=dev)
             m = model.sem()
-            loss = model.loss(xb, m, inv_solve(m) if train_w else inv_solve, noise, params.alpha, params.beta)
+            if train_w:   # z M^{-1}, differentiable in W
+                def inv_solve(z, m=m):
+                    return torch.linalg.solve(m, z, left=False)
+            else:
+                def inv_solve(z):
+                    return torch.linalg.lu_solve(lu, piv, z, left=False)
+            loss = model.loss(xb, m, inv_solve, noise, params.alpha, params.beta)
             opt.zero_grad(set_to_none=True)
             scaler.scale(loss).backward()
             scaler.step(opt)
@@ -191,24 +194,7 @@ def _train_once(x: torch.Tensor, params: DeepSEMParams, seed: int, *, run: int, 
         done = offset + epoch + 1
         progress(done, total, f"run {run + 1}, epoch {epoch + 1}/{params.epochs}", epoch=done,
                  loss=mean_loss, seconds=round(seconds, 4))
-    w = (model.w * model.off_diag).detach().to("cpu", torch.float64).numpy()
-    return w
-
-
-def _fixed_inverse(lu: torch.Tensor, piv: torch.Tensor):
-    """``z -> z M^{-1}`` from M's LU factors (W fixed, no gradient to W)."""
-    def solve(z: torch.Tensor) -> torch.Tensor:
-        return torch.linalg.lu_solve(lu, piv, z, left=False)
-    return solve
-
-
-def _differentiable_inverse(model: SEMVAE):
-    """``M -> (z -> z M^{-1})``, differentiable in M (W trained)."""
-    def bind(m: torch.Tensor):
-        def solve(z: torch.Tensor) -> torch.Tensor:
-            return torch.linalg.solve(m, z, left=False)
-        return solve
-    return bind
+    return (model.w * model.off_diag).detach().to("cpu", torch.float64).numpy()
 
 
 def deepsem_adjacency(dataset: Dataset, params: DeepSEMParams | dict | None = None, *, seed: int = 0,
