@@ -30,7 +30,8 @@ class DeepSEMParams:
     ``main.py`` (alpha 100, beta 1, RMSprop lr 1e-4 decayed x0.95 per epoch, batch 64, 128 hidden
     units, MLP 1 epoch then W 2 epochs), except ``epochs`` (60 instead of 120) and ``n_runs``
     (1 instead of the paper's ensemble of 10): with the learning-rate decay the MLPs have
-    effectively stopped moving after ~60 epochs (lr x0.95^60 = 0.05), and one run of 60 epochs on
+    effectively stopped moving after ~60 epochs (lr x0.95^60 = 0.05; W's rate does not decay, so
+    W gets 40 instead of 80 epochs of updates), and one run of 60 epochs on
     a BEELINE TFs+500 set (~1,100 genes) takes ~4.5 CPU-minutes on one core (`deepsem_seconds`);
     raise ``n_runs`` for the paper's ensemble."""
 
