@@ -27,11 +27,12 @@ from ..train.progress import never_stop, no_progress
 from .base import FAMILIES, MethodSpec, param, time_estimate, validate_params
 from .correlation import CorrelationParams, pearson, spearman
 from .information import MutualInfoParams, mutual_info
+from .dynamics import SCODEParams, scode, scode_needs
 from .sentinels import SentinelParams, degree, random
 from .trees import Genie3Params, GRNBoost2Params, genie3, genie3_seconds, grnboost2, grnboost2_seconds
 # torch methods: torch-free params here, the functions named "module:function" below and
 # imported (with torch) by MethodSpec on their first call
-from . import cnnc_params, diffusion_params, dream4_params, genelink_params, gnt_params, scgreat_params
+from . import cnnc_params, deepsem_params, diffusion_params, dream4_params, genelink_params, gnt_params, scgreat_params
 
 __all__ = ["REGISTRY", "MethodSpec", "get", "score_pairs", "validate_params", "time_estimate", "param",
            "register", "catalog", "group", "FAMILIES"]
@@ -103,6 +104,13 @@ for _spec in (
                "grncore.methods.diffusion:diffusion", diffusion_params.diffusion_seconds),
     MethodSpec("cnnc", "deep", cnnc_params.DESCRIPTION, cnnc_params.REFERENCE, True, cnnc_params.KINDS,
                cnnc_params.CNNCParams, "grncore.methods.cnnc:cnnc", cnnc_params.cnnc_seconds),
+    MethodSpec("deepsem", "deep", "DeepSEM: beta-VAE around a structural-equation layer x = x W^T + z; "
+               "|W[target, regulator]| averaged over n_runs seeds", deepsem_params.REFERENCE, False,
+               deepsem_params.KINDS, deepsem_params.DeepSEMParams, "grncore.methods.deepsem:deepsem",
+               deepsem_params.deepsem_seconds),
+    MethodSpec("scode", "dynamics", "SCODE: linear ODE dx/dt = A x on pseudotime through x = W z, dz/dt = B z; "
+               "|A[target, regulator]|", "Matsumoto et al., SCODE, Bioinformatics 33:2314 (2017)",
+               False, _ALL, SCODEParams, scode, "seconds", needs=scode_needs),
 ):
     register(_spec)
 
