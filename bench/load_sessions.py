@@ -212,9 +212,10 @@ class Session:
 
     async def run(self, browser, url: str, deadline: float) -> None:
         ctx = await browser.new_context(viewport={"width": 1400, "height": 1100})
+        ctx.set_default_timeout(120_000)  # a loaded shared machine: a first paint can take a minute
         page = await ctx.new_page()
         try:
-            await page.goto(url, wait_until="domcontentloaded")
+            await page.goto(url, wait_until="domcontentloaded", timeout=300_000)
             await self.load(page)
             await self.start_runs(page)
             while time.monotonic() < deadline:
@@ -228,13 +229,16 @@ class Session:
             await self.go(page, "Training")
             await page.get_by_text("Active runs (0)").wait_for(timeout=max(1_000, (deadline - time.monotonic()) * 1000))
             await self.check_training(page)
-            await page.goto(url, wait_until="domcontentloaded")  # a new server session, as a refresh or bookmark
+            await page.goto(url, wait_until="domcontentloaded", timeout=300_000)  # a new server session, as a refresh or bookmark
             await page.get_by_role("heading", name="Data", exact=True).wait_for(timeout=120_000)
             await idle(page)
             self.kept_after_reload = (await data_page_id(page)) == self.ds_id
         except Exception as exc:  # noqa: BLE001 - reported per session
             self.error = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
-            await page.screenshot(path=str(Path(self.args.workspace).parent / f"session{self.i}.png"), full_page=True)
+            try:
+                await page.screenshot(path=str(Path(self.args.workspace).parent / f"session{self.i}.png"))
+            except Exception:  # noqa: BLE001 - a screenshot is only a help for reading the error
+                pass
         finally:
             await ctx.close()
 
