@@ -16,7 +16,7 @@ session, like a biologist at the lab server:
    "running" indicator);
 4. waits on states (the workspace rows of its dataset, then "Active runs (0)" on the Training
    page) until its runs are finished; then reloads the browser tab (a new server session, as a
-   refresh or a bookmark gives) and checks the Data page still shows its own dataset (the tab opens the app's URL again).
+   refresh or a bookmark gives) and checks the Data page still shows its own dataset (a reload of the tab: a new server session on the same URL).
 
 Checks per session: the sidebar's active dataset is its own on every visit; after the reload too;
 the Training page names no other session's dataset; its runs are in the workspace, on its
@@ -229,7 +229,10 @@ class Session:
             await self.go(page, "Training")
             await page.get_by_text("Active runs (0)").wait_for(timeout=max(1_000, (deadline - time.monotonic()) * 1000))
             await self.check_training(page)
-            await page.goto(url, wait_until="domcontentloaded", timeout=300_000)  # a new server session, as a refresh or bookmark
+            await page.reload(wait_until="domcontentloaded", timeout=300_000)  # a new server session, same URL
+            await page.get_by_role("heading", name="Training", exact=True).wait_for(timeout=120_000)
+            await idle(page)
+            await page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="Data", exact=True).click()
             await page.get_by_role("heading", name="Data", exact=True).wait_for(timeout=120_000)
             await idle(page)
             self.kept_after_reload = (await data_page_id(page)) == self.ds_id

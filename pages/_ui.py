@@ -29,11 +29,18 @@ def _use_app_navigation() -> None:
     imported: a rerun raised inside the import would make it fail, and Python then fails every
     other session's import of this module that waited on it (several tabs reconnecting to a
     restarted server at once got "cannot import name '_ui' from 'pages'")."""
+    global _NAVIGATION_CHECKED
+    if _NAVIGATION_CHECKED:  # once per process, as when it ran on import
+        return
+    _NAVIGATION_CHECKED = True
     from streamlit.runtime.pages_manager import PagesManager
 
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
         st.rerun()
+
+
+_NAVIGATION_CHECKED = False
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
