@@ -15,6 +15,7 @@ from grncore.data import Dataset, simulate
 from grncore.jobs import Workspace
 
 ACTIVE_KEY = "active_dataset"
+URL_KEY = "dataset"  # ?dataset=<id>: the tab's active dataset, kept over a reload or in a bookmark
 
 
 def _use_app_navigation() -> None:
@@ -22,7 +23,16 @@ def _use_app_navigation() -> None:
     ``st.navigation`` once in this server process; a first request straight to a page URL (a
     bookmark after a restart) would then run that page alone, without the sidebar and with
     file-name navigation. Leave that mode and rerun: the rerun goes through app.py, whose
-    navigation resolves the same URL to the same page."""
+    navigation resolves the same URL to the same page.
+
+    Called by `workspace` (the first thing every page asks for), never while this module is
+    imported: a rerun raised inside the import would make it fail, and Python then fails every
+    other session's import of this module that waited on it (several tabs reconnecting to a
+    restarted server at once got "cannot import name '_ui' from 'pages'")."""
+    global _NAVIGATION_CHECKED
+    if _NAVIGATION_CHECKED:  # once per process, as when it ran on import
+        return
+    _NAVIGATION_CHECKED = True
     from streamlit.runtime.pages_manager import PagesManager
 
     if PagesManager.uses_pages_directory:
@@ -30,7 +40,9 @@ def _use_app_navigation() -> None:
         st.rerun()
 
 
-_use_app_navigation()
+_NAVIGATION_CHECKED = False
+
+
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
 
@@ -49,6 +61,7 @@ def workspace() -> Workspace:
     """The workspace named by ``GRN_WORKSPACE`` (default ``~/.grn-workbench``)."""
     from grncore.jobs import workspace_path
 
+    _use_app_navigation()
     return _workspace(str(workspace_path()))
 
 
@@ -63,8 +76,10 @@ def load_dataset(dataset_id: str) -> Dataset:
 
 
 def set_active(dataset_id: str) -> None:
-    """Make ``dataset_id`` the active dataset of this session and the workspace default."""
+    """Make ``dataset_id`` the active dataset of this session (and of this tab's URL, see
+    `active_dataset`) and the workspace default."""
     st.session_state[ACTIVE_KEY] = dataset_id
+    st.query_params[URL_KEY] = dataset_id
     workspace().set_setting(ACTIVE_KEY, dataset_id)
 
 
@@ -76,11 +91,18 @@ def add_dataset(ds: Dataset) -> str:
 
 
 def active_dataset() -> tuple[str, Dataset]:
-    """The active dataset: this session's choice, else the workspace's last one, else the
-    built-in demo (simulated and stored on first start so the app is useful at once)."""
+    """The active dataset: this session's choice, else the one in the tab's URL
+    (``?dataset=<id>``), else the workspace's last one, else the built-in demo (simulated and
+    stored on first start so the app is useful at once).
+
+    Several users share one server and workspace, and a reload or a bookmark starts a new session:
+    without the URL it would open on whatever dataset another user made active last. Streamlit
+    drops the query string on a page switch, so every run writes it back."""
     ws = workspace()
     known = {r.id for r in ws.list_datasets()}
     ds_id = st.session_state.get(ACTIVE_KEY)
+    if ds_id not in known:
+        ds_id = st.query_params.get(URL_KEY)
     if ds_id not in known:
         ds_id = ws.get_setting(ACTIVE_KEY)
     if ds_id not in known:
@@ -88,6 +110,8 @@ def active_dataset() -> tuple[str, Dataset]:
             ds_id = ws.save_dataset(simulate.demo(seed=0))
     if st.session_state.get(ACTIVE_KEY) != ds_id:
         set_active(ds_id)
+    elif st.query_params.get(URL_KEY) != ds_id:
+        st.query_params[URL_KEY] = ds_id
     return ds_id, load_dataset(ds_id)
 
 

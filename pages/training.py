@@ -1,4 +1,5 @@
-"""Training page: the run queue with live progress, ETA, training curves and cancel."""
+"""Training page: the run queue with live progress, ETA, training curves and cancel; the runs of
+the active dataset, or of every dataset on the server."""
 
 from __future__ import annotations
 
@@ -13,6 +14,15 @@ st.caption("Runs work in the background: leaving this page or opening another ta
 
 jobs = _ui.jobs()
 ws = _ui.workspace()
+active_id, active_ds = _ui.active_dataset()
+every = st.toggle("Runs of every dataset", key="training_every",
+                  help="Off: the runs of the active dataset (sidebar). On a shared server the workspace also holds "
+                       "other users' runs; they share the queue.")
+
+
+def shown(runs):
+    """The runs this page lists: those of the active dataset unless every dataset's are asked for."""
+    return runs if every else [r for r in runs if r.dataset_id == active_id]
 if jobs.interrupted_at_start:
     st.warning(f"{jobs.interrupted_at_start} run(s) were interrupted when the server last stopped; "
                "they are listed below as interrupted and can be started again from the Models page.")
@@ -43,13 +53,17 @@ def _live(run) -> None:
 
 @st.fragment(run_every=1.0)
 def queue_view() -> None:
-    active = ws.list_runs(status=("queued", "running"))
+    everyone = ws.list_runs(status=("queued", "running"))
+    active = shown(everyone)
     ids = {r.id for r in active}
     finished_since = st.session_state.get("training_active", set()) - ids
     st.session_state["training_active"] = ids
     if finished_since:  # refresh the whole page so finished runs and their curves appear
         st.rerun(scope="app")
     st.subheader(f"Active runs ({len(active)})")
+    if len(everyone) > len(active):
+        st.caption(f"{len(everyone) - len(active)} more run(s) of other datasets are queued or running on this "
+                   "server; they share the queue (switch on 'Runs of every dataset' to see them).")
     if not active:
         st.info("No run is queued or running. Start runs on the Models page.")
         st.page_link("pages/models.py", label="Go to Models", icon=":material/model_training:")
@@ -58,7 +72,7 @@ def queue_view() -> None:
             _live(run)
 
     st.subheader("Finished runs")
-    finished = ws.list_runs(status=("done", "failed", "cancelled", "interrupted"))
+    finished = shown(ws.list_runs(status=("done", "failed", "cancelled", "interrupted")))
     if not finished:
         st.caption("None yet.")
         return
@@ -80,7 +94,7 @@ def queue_view() -> None:
 
 queue_view()
 
-trained = [r for r in ws.list_runs(status="done") if (ws.run_dir(r.id) / "history.parquet").exists()]
+trained = [r for r in shown(ws.list_runs(status="done")) if (ws.run_dir(r.id) / "history.parquet").exists()]
 if trained:
     st.subheader("Training curves")
     labels = {r.id: f"{r.method} · {r.dataset_name} · {r.split} · seed {r.seed} · {r.device}" for r in trained}

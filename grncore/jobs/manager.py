@@ -9,8 +9,11 @@ or running by a process that is gone (an earlier server, a killed CLI) or silent
 live runs of other processes on the same workspace alone: nothing half-finished is ever shown as
 complete, and no live run is shown as dead.
 
-Methods parallelise inside a run (per-target process pools, torch threads), so the default limit
-is one run at a time; queued runs wait their turn. Runs of instant methods (``time_hint ==
+Methods parallelise inside a run (per-target process pools, torch threads). A manager executes up
+to ``max_concurrent`` runs at once (default: two where there are two cores or more, so one user's
+long run does not hold every other user's runs back on a shared server) and splits the cores
+between them (`grncore.jobs.cores`): each run gets its share as its tree workers or torch threads,
+never all of them each. Queued runs wait their turn. Runs of instant methods (``time_hint ==
 "instant"``: the ``degree`` and ``random`` sentinels) go to a lane of their own with one worker, so
 they never wait behind a long run.
 """
@@ -26,8 +29,10 @@ from dataclasses import dataclass, field
 
 from .. import methods
 from ..data import InputError
+from ..methods.base import n_cores
 from ..parallel import use_dask
 from ..train.progress import Cancelled
+from . import cores
 from .store import Workspace
 
 log = logging.getLogger(__name__)
@@ -70,8 +75,12 @@ class JobState:
 class JobManager:
     """Queue of runs over one workspace. Cheap to query; start one per server process."""
 
-    def __init__(self, workspace: Workspace, max_concurrent: int = 1):
+    def __init__(self, workspace: Workspace, max_concurrent: int | None = None, total_cores: int | None = None):
+        total = total_cores or n_cores()
+        if max_concurrent is None:
+            max_concurrent = 2 if total >= 2 else 1
         self.workspace = workspace
+        self.cores = cores.CoreBudget(total, max_concurrent)
         self.interrupted_at_start = workspace.interrupt_orphaned_runs()
         self._queue: queue.Queue[str] = queue.Queue()
         self._instant: queue.Queue[str] = queue.Queue()
@@ -156,13 +165,25 @@ class JobManager:
                 lane.task_done()
 
     def _execute(self, run_id: str) -> None:
-        from ..bench.run import run as bench_run
-
         with self._lock:
             state = self._states[run_id]
         if state.cancel.is_set():
             return
         row = self.workspace.get_run(run_id)
+        spec = methods.REGISTRY.get(row.method)
+        family = spec.family if spec is not None else ""
+        if spec is not None and spec.time_hint == "instant":
+            self._run(state, row, row.params)
+            return
+        with self.cores.hold(cores.wanted(family, row.params, self.cores.share)) as k:
+            self._run(state, row, cores.apply(family, row.params, spec.params if spec else None, k))
+
+    def _run(self, state: JobState, row, params: dict) -> None:
+        from ..bench.run import run as bench_run
+
+        if state.cancel.is_set():  # cancelled while it waited for cores
+            return
+        run_id = state.run_id
         state.status, state.started = "running", time.time()
         self.workspace.update_run(run_id, status="running", started_at=state.started)
 
@@ -178,7 +199,7 @@ class JobManager:
         try:
             dataset = self.workspace.load_dataset(row.dataset_id)
             with use_dask(state.dask_scheduler):
-                bench_run(dataset, row.method, row.split, row.params, row.seed, split_options=row.split_options,
+                bench_run(dataset, row.method, row.split, params, row.seed, split_options=row.split_options,
                           progress=progress, should_stop=state.cancel.is_set, device=row.device,
                           workspace=self.workspace, run_id=run_id, dataset_id=row.dataset_id)
         except Cancelled:

@@ -162,6 +162,9 @@ class DatasetRecord:
         return f"{self.name} ({self.n_genes} genes x {self.n_samples} samples, {self.n_edges} edges)"
 
 
+_SAVE_LOCK = threading.RLock()
+
+
 class Workspace:
     """A workspace directory with its database. Cheap to construct; safe to share across threads
     (each call opens its own short-lived connection)."""
@@ -219,32 +222,33 @@ class Workspace:
         """
         ds_id = dataset.fingerprint()
         final = self.dataset_dir(ds_id)
-        with self.connect() as con:
-            row = con.execute("SELECT complete FROM datasets WHERE id = ?", (ds_id,)).fetchone()
-        if row is not None and row["complete"] and final.exists():
-            return ds_id
-        tmp = final.with_name(f".{ds_id}.{os.getpid()}.{threading.get_ident()}.tmp")
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
-        dataset.expression.to_parquet(tmp / "expression.parquet")
-        dataset.samples.to_parquet(tmp / "samples.parquet")
-        if dataset.network is not None:
-            dataset.network.to_parquet(tmp / "network.parquet", index=False)
-        for key, frame in dataset.extras.items():
-            frame.to_parquet(tmp / f"extra_{_safe(key)}.parquet")
-        meta = {"name": dataset.name, "kind": dataset.kind, "source": dataset.source,
-                "tfs": list(dataset.tfs), "notes": list(dataset.notes),
-                "extras": {_safe(k): k for k in dataset.extras}}
-        (tmp / "meta.json").write_text(json.dumps(meta, indent=1))
-        shutil.rmtree(final, ignore_errors=True)
-        tmp.rename(final)
-        with self.connect() as con:
-            con.execute(
-                "INSERT INTO datasets(id, name, kind, source, n_genes, n_samples, n_edges, n_tfs, "
-                "created_at, complete) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1) "
-                "ON CONFLICT(id) DO UPDATE SET name = excluded.name, complete = 1",
-                (ds_id, dataset.name, dataset.kind, dataset.source, dataset.n_genes,
-                 dataset.n_samples, dataset.n_edges, len(dataset.tfs), time.time()))
+        with _SAVE_LOCK:  # sessions of one server saving the same dataset at once (the demo on a cold start)
+            with self.connect() as con:
+                row = con.execute("SELECT complete FROM datasets WHERE id = ?", (ds_id,)).fetchone()
+            if row is not None and row["complete"] and final.exists():
+                return ds_id
+            tmp = final.with_name(f".{ds_id}.{os.getpid()}.{threading.get_ident()}.tmp")
+            shutil.rmtree(tmp, ignore_errors=True)
+            tmp.mkdir(parents=True)
+            dataset.expression.to_parquet(tmp / "expression.parquet")
+            dataset.samples.to_parquet(tmp / "samples.parquet")
+            if dataset.network is not None:
+                dataset.network.to_parquet(tmp / "network.parquet", index=False)
+            for key, frame in dataset.extras.items():
+                frame.to_parquet(tmp / f"extra_{_safe(key)}.parquet")
+            meta = {"name": dataset.name, "kind": dataset.kind, "source": dataset.source,
+                    "tfs": list(dataset.tfs), "notes": list(dataset.notes),
+                    "extras": {_safe(k): k for k in dataset.extras}}
+            (tmp / "meta.json").write_text(json.dumps(meta, indent=1))
+            shutil.rmtree(final, ignore_errors=True)
+            tmp.rename(final)
+            with self.connect() as con:
+                con.execute(
+                    "INSERT INTO datasets(id, name, kind, source, n_genes, n_samples, n_edges, n_tfs, "
+                    "created_at, complete) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1) "
+                    "ON CONFLICT(id) DO UPDATE SET name = excluded.name, complete = 1",
+                    (ds_id, dataset.name, dataset.kind, dataset.source, dataset.n_genes,
+                     dataset.n_samples, dataset.n_edges, len(dataset.tfs), time.time()))
         return ds_id
 
     def list_datasets(self) -> list[DatasetRecord]:
