@@ -22,7 +22,7 @@ def test_gnt_run_progress_finish_and_curve(tmp_path):
         methods = page.get_by_role("combobox", name="Methods to run")
         methods.click()
         methods.fill("gnt")
-        page.get_by_role("option", name="gnt · deep · supervised").click()
+        page.get_by_role("option", name="gnt · supervised · deep").click()
         page.keyboard.press("Escape")
         wait_app_idle(page)
         start = page.get_by_role("button", name="Start 5 runs")
