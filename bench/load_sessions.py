@@ -191,7 +191,7 @@ class Session:
             await page.get_by_role("option", name="edge_random (optimistic)").click()
             await page.get_by_text("Optimistic protocol").wait_for(timeout=60_000)
             await idle(page)
-        method, label = ("gne", "gne · deep · supervised") if self.deep else ("grnboost2", "grnboost2 · trees")
+        method, label = ("gne", "gne · supervised · deep") if self.deep else ("grnboost2", "grnboost2 · unsupervised · trees")
         box = page.get_by_role("combobox", name="Methods to run")
         await box.click()
         await box.fill(method)
