@@ -72,8 +72,8 @@ def load_sim():
         ds = simulate.single_cell(**SIM)
         cache.parent.mkdir(parents=True, exist_ok=True)
         np.savez(cache, X=ds.expression.to_numpy(np.float32), genes=np.array(ds.genes, dtype=str),
-                 tfs=np.array(ds.tfs, dtype=str), reg=ds.network.regulator.astype(str).to_numpy(),
-                 tgt=ds.network.target.astype(str).to_numpy())
+                 tfs=np.array(ds.tfs, dtype=str), reg=np.asarray(ds.network.regulator.astype(str), dtype=str),
+                 tgt=np.asarray(ds.network.target.astype(str), dtype=str))
     z = np.load(cache)
     expr = pd.DataFrame(z["X"], index=z["genes"].astype(str))
     tfs = z["tfs"].astype(str).tolist()
