@@ -81,13 +81,15 @@ def queue_view() -> None:
         "seed": r.seed, "folds": r.split_options.get("folds") or r.split_options.get("repeats"),
         "AUROC": r.metrics.get("auroc"), "AUROC sd": r.metrics.get("auroc_sd"), "AUPRC ratio": r.metrics.get("auprc_ratio"),
         "EPR": r.metrics.get("epr"), "seconds": r.record.get("seconds") or r.seconds, "device": r.device,
-        "message": r.message} for r in finished])
+        "ran on": r.record.get("ran_on", ""), "message": r.message} for r in finished])
     st.dataframe(table, hide_index=True, column_config={
         "AUROC": st.column_config.NumberColumn(format="%.3f", help="pooled over folds for runs with folds"),
         "AUROC sd": st.column_config.NumberColumn(format="%.3f", help="standard deviation over the folds"),
         "AUPRC ratio": st.column_config.NumberColumn(format="%.2f"),
         "EPR": st.column_config.NumberColumn(format="%.2f"),
-        "seconds": st.column_config.NumberColumn(format="%.1f")})
+        "seconds": st.column_config.NumberColumn(format="%.1f"),
+        "ran on": st.column_config.TextColumn(help="where the per-target fits ran: this process, local "
+                                                   "processes or a Dask cluster (its address)")})
     for r in [r for r in finished if r.status == "failed"][:5]:
         st.error(f"{_ui.md(r.method)} (`{r.id}`): {_ui.md(r.message)}")
 

@@ -190,6 +190,9 @@ def test_background_job_runs_on_the_cluster_or_fails_with_the_reason(data, pair,
     gone = jobs.submit(ds_id, "grnboost2", "unsupervised", seed=5, dask_scheduler=f"tcp://127.0.0.1:{_free_port()}")
     assert [jobs.wait(r, timeout=120) for r in (local, remote, gone)] == ["done", "done", "failed"]
     assert ws.get_run(remote).metrics == ws.get_run(local).metrics
+    # the record says where the fits ran (what repeating the run needs)
+    assert ws.get_run(local).record["ran_on"] == "this process"
+    assert ws.get_run(remote).record["ran_on"] == f"the Dask cluster at {pair} (2 worker threads)"
     assert "cannot reach the Dask scheduler" in ws.get_run(gone).message
 
 

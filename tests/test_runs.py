@@ -34,9 +34,19 @@ def test_run_scores_the_split_test_pairs_and_stores_everything(sc, tmp_path):
     rec = row.record
     assert rec["dataset_fingerprint"] == sc.fingerprint() and rec["seed"] == 3 and rec["method"] == "pearson"
     assert {"numpy", "scikit-learn", "python"} <= set(rec["versions"])
+    assert rec["ran_on"] == "this process"  # pearson uses no executor
     stored = ws.load_run_artifact(res.run_id, "predictions")
     pd.testing.assert_frame_equal(stored, res.predictions)
     assert list(ws.load_run_artifact(res.run_id, "roc").columns[:2]) == ["fpr", "tpr"]
+
+
+def test_record_says_where_per_target_fits_ran(tmp_path):
+    small = simulate.single_cell(n_genes=20, n_cells=80, seed=2)  # a few short fits
+    pooled = run(small, "grnboost2", "unsupervised", params={"n_jobs": 2}, seed=1, workspace=Workspace(tmp_path))
+    alone = run(small, "grnboost2", "unsupervised", params={"n_jobs": 1}, seed=1)
+    assert (pooled.record()["ran_on"], alone.record()["ran_on"]) == ("2 processes", "this process")
+    assert Workspace(tmp_path).get_run(pooled.run_id).record["ran_on"] == "2 processes"
+    np.testing.assert_array_equal(pooled.predictions["score"], alone.predictions["score"])
 
 
 def test_methods_compared_on_one_split_and_seed_see_identical_test_pairs(sc):

@@ -6,7 +6,8 @@ under the same split and seed is scored on the identical test pairs — asks the
 the test pairs (supervised methods also get the training pairs), evaluates them and, given a
 workspace, stores a row plus Parquet artifacts (``predictions``, ``roc``, ``pr``, ``history``).
 The stored record holds everything needed to repeat the run: dataset fingerprint, method, params,
-split and its options, seed, device, package versions and wall time.
+split and its options, seed, device, where the per-target work ran (``ran_on``: this process, local
+processes or the Dask cluster's address), package versions and wall time.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import pandas as pd
 
 import grncore
 
-from .. import methods
+from .. import methods, parallel
 from ..data import Dataset, InputError
 from ..data.ranking import attach_signs, pair_keys, rank_scores
 from ..train.progress import Cancelled, never_stop, no_progress
@@ -55,6 +56,7 @@ class RunResult:
     extra: dict = field(default_factory=dict)
     run_id: str | None = None
     frames: dict = field(default_factory=dict)  # further artifacts (per-fold curves of repeated splits)
+    ran_on: str = field(default_factory=parallel.ran_on)  # where the per-target work ran (`run` records it)
 
     def record(self) -> dict:
         """A JSON-able description that is enough to repeat the run."""
@@ -63,7 +65,7 @@ class RunResult:
             "split_options": self.split_options, "protocol": self.protocol,
             "dataset_name": self.dataset_name, "dataset_fingerprint": self.dataset_fingerprint,
             "metrics": self.metrics.as_dict(), "seconds": round(self.seconds, 4), "device": self.device,
-            "versions": self.versions, **self.extra,
+            "versions": self.versions, "ran_on": self.ran_on, **self.extra,
         }
 
 
@@ -122,8 +124,9 @@ def run(dataset: Dataset | Sequence[Dataset], method: str, split: str = "unsuper
         workdir = workspace.run_dir(run_id) if workspace is not None else None
         if workdir is not None:
             workdir.mkdir(parents=True, exist_ok=True)
-        return _scorer(split, sp)(dataset, test_ds, sp, spec, params_obj, method, split, seed, progress,
-                                  should_stop, resolved_device, workspace, run_id, dataset_id, workdir)
+        with parallel.recording():  # the results built inside note where the work ran (RunResult.ran_on)
+            return _scorer(split, sp)(dataset, test_ds, sp, spec, params_obj, method, split, seed, progress,
+                                      should_stop, resolved_device, workspace, run_id, dataset_id, workdir)
     except BaseException as exc:  # every way out ends the row (done, failed with the message, cancelled)
         if workspace is not None:
             _end_row(workspace, run_id, exc)

@@ -31,6 +31,7 @@ SCHEDULER_ENV = "GRN_DASK_SCHEDULER"
 WORKER = "dask-worker"  # the "address" of the cluster a task runs on, from inside that task
 
 _scheduler: contextvars.ContextVar[str | None] = contextvars.ContextVar("grn_dask_scheduler", default=None)
+_ran_on: contextvars.ContextVar[list | None] = contextvars.ContextVar("grn_ran_on", default=None)
 
 
 class Executor(Protocol):
@@ -91,16 +92,43 @@ def _in_dask_task() -> bool:
     return True
 
 
-def executor_for(n_jobs: int, total: int) -> Executor:
-    """The executor for ``total`` targets: the Dask cluster in force, else ``n_jobs`` local
-    processes (0 = all cores, never more than ``total``; 1 = this process)."""
+@contextlib.contextmanager
+def executor_for(n_jobs: int, total: int) -> Iterator[Executor]:
+    """The executor for ``total`` targets, entered (connected, workers started): the Dask cluster
+    in force, else ``n_jobs`` local processes (0 = all cores, never more than ``total``; 1 = this
+    process). Where it runs is noted for `recording`."""
     address = current_scheduler()
     if address is not None:
         from .cluster import DaskExecutor
 
-        return DaskExecutor(address)
-    from ..methods.base import n_cores
-    from .local import InProcess, LocalPool
+        executor: Executor = DaskExecutor(address)
+    else:
+        from ..methods.base import n_cores
+        from .local import InProcess, LocalPool
 
-    jobs = min(n_jobs or n_cores(), total)
-    return LocalPool(jobs) if jobs > 1 else InProcess()
+        jobs = min(n_jobs or n_cores(), total)
+        executor = LocalPool(jobs) if jobs > 1 else InProcess()
+    with executor as ex:
+        noted = _ran_on.get()
+        if noted is not None and ex.where not in noted:
+            noted.append(ex.where)
+        yield ex
+
+
+@contextlib.contextmanager
+def recording() -> Iterator[list]:
+    """Within the block, every executor entered by this thread (`executor_for`) appends its
+    ``where`` ("2 processes", "the Dask cluster at tcp://... (4 worker threads)") to the yielded
+    list once: what a run records as where its per-target work ran."""
+    token = _ran_on.set([])
+    try:
+        yield _ran_on.get()
+    finally:
+        _ran_on.reset(token)
+
+
+def ran_on() -> str:
+    """Where the work of the enclosing `recording` block ran so far ("; "-joined), or "this
+    process" when no executor was used (a method that runs in the caller's process)."""
+    noted = _ran_on.get()
+    return "; ".join(noted) if noted else "this process"

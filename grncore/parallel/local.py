@@ -25,7 +25,7 @@ POLL_SECONDS = 0.2
 
 class InProcess:
     slots = 1
-    where = "1 process"
+    where = "this process"
 
     def __enter__(self) -> "InProcess":
         return self
