@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -225,6 +226,40 @@ def test_pearson_equals_numpy_corrcoef_and_blocking_does_not_matter():
     signed = methods.score_pairs(ds, pairs, "pearson", {"signed": True})
     np.testing.assert_allclose(np.abs(signed), big, atol=1e-6)
     assert (signed < 0).any()
+
+
+@pytest.mark.parametrize("tfs_first", [True, False])
+def test_grid_path_equals_corrcoef_for_every_layout_and_sign(tfs_first, monkeypatch):
+    """The canonical candidate grid takes `_grid_scores` (products written straight into the
+    result, the TF x TF block in the result's own tail); it must equal corrcoef and the tile path."""
+    from grncore.bench.pairs import candidate_pairs
+    from grncore.methods import correlation
+
+    base = _random_dataset(50, 40, seed=5)
+    X = base.expression.copy()
+    X.iloc[7] = 2.0  # a constant gene scores 0
+    tfs = [f"g{i}" for i in range(12)] if tfs_first else ["g31", "g4", "g17", "g7", "g45", "g0", "g22"]
+    ds = Dataset.create(X, tfs=tfs)
+    pairs = candidate_pairs(ds)
+    calls = []
+    real = correlation._grid_scores
+    monkeypatch.setattr(correlation, "_grid_scores", lambda *a, **k: calls.append(1) or real(*a, **k))
+    r, t = ds.genes.get_indexer(pairs.regulator), ds.genes.get_indexer(pairs.target)
+    with warnings.catch_warnings():  # the constant gene: corrcoef and spearmanr warn, then give NaN
+        warnings.simplefilter("ignore")
+        C = np.nan_to_num(np.corrcoef(X.to_numpy(np.float64)))
+        S = np.nan_to_num(np.abs(spearmanr(X.to_numpy().T).statistic))
+    shuffled = pairs.sample(frac=1.0, random_state=1)  # not the grid: the tile path
+    for signed in (False, True):
+        grid = methods.score_pairs(ds, pairs, "pearson", {"signed": signed})
+        want = C[r, t] if signed else np.abs(C[r, t])
+        np.testing.assert_allclose(grid, want, atol=2e-6)
+        tiles = methods.score_pairs(ds, shuffled, "pearson", {"signed": signed})
+        np.testing.assert_allclose(pd.Series(tiles, index=shuffled.index).sort_index().to_numpy(), grid, atol=1e-6)
+        assert grid.dtype == np.float64 and np.abs(grid).max() <= 1.0
+        assert (grid[pairs.regulator.astype(str).to_numpy() == "g7"] == 0).all()  # g7 is a TF in both layouts
+    np.testing.assert_allclose(methods.score_pairs(ds, pairs, "spearman"), S[r, t], atol=2e-6)
+    assert len(calls) == 3  # every grid call took the grid path, the shuffled ones did not
 
 
 def test_constant_gene_scores_zero():
