@@ -54,6 +54,24 @@ def standardize_rows(X, Z):
 
 
 @njit(cache=True, nogil=True)
+def is_grid(R, Tg, tf_rows):
+    """True when pair ``(R[i, j], Tg[i, j])`` is (TF ``tf_rows[i]``, the ``j``-th other gene in row
+    order) for every ``i, j``: the canonical candidate grid. One pass, branch-free within a row (so
+    the compiler vectorises it); stops after the first row with a miss."""
+    for i in range(R.shape[0]):
+        g = tf_rows[i]
+        r, t = R[i], Tg[i]
+        bad = False
+        for j in range(min(g, R.shape[1])):
+            bad |= (r[j] != g) | (t[j] != j)
+        for j in range(g, R.shape[1]):
+            bad |= (r[j] != g) | (t[j] != j + 1)
+        if bad:
+            return False
+    return True
+
+
+@njit(cache=True, nogil=True)
 def _put(dst, k, v, signed):
     """``dst[k]`` = the correlation ``v`` clipped to [-1, 1], or its absolute value clipped to 1."""
     v = np.float64(v)

@@ -94,7 +94,7 @@ def scode_needs(dataset: Dataset) -> str | None:
     if time_axes(dataset):
         return None
     return ("needs a pseudotime or time for every cell (a 'pseudotime' or 'time' sample column with at "
-            f"least {_MIN_TIMES} distinct values; load sample metadata on the Data page)")
+            f"least {_MIN_TIMES} distinct values: add a sample metadata file, on the Data page or with --metadata)")
 
 
 def _expression(dataset: Dataset) -> np.ndarray:
