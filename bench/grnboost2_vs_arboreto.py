@@ -5,6 +5,7 @@
     # then, with the app's venv:
     .venv/bin/python bench/grnboost2_vs_arboreto.py [--sets hHEP,mESC,mHSC-L,sim] [--targets 100 | --full]
                      [--sim-targets 10] [--jobs 2] [--genie3-targets 0] [--backends fast,sklearn]
+                     [--seeds 0] [--arboreto-python PATH]
 
 Sets: a BEELINE cell type (``../shared/benchdata/beeline/<cell>/TFs+500``; the three truths STRING,
 Non-Specific and Specific share one expression matrix, so each side fits once per cell type with
@@ -165,15 +166,17 @@ def fit_all(method: str, expr, tfs, targets, args, backends) -> list[tuple[str, 
     # side likewise starts its pool before timing)
     methods.score_pairs(ds, pairs[pairs.target.isin(targets[:max(2, args.jobs)])], method, {
         "n_jobs": args.jobs, "n_estimators": 10})
+    seeds = [int(x) for x in str(args.seeds).split(",")]
     for backend in backends:
         params = {"n_jobs": args.jobs}
         if method == "grnboost2":
             params["backend"] = backend
-        t0 = time.perf_counter()
-        scores = methods.score_pairs(ds, pairs, method, params, seed=0)
-        seconds = time.perf_counter() - t0
-        out.append((f"grncore ({backend})" if method == "grnboost2" else "grncore", seconds,
-                    pd.Series(scores, index=key)))
+        for seed in seeds:
+            t0 = time.perf_counter()
+            scores = methods.score_pairs(ds, pairs, method, params, seed=seed)
+            seconds = time.perf_counter() - t0
+            impl = f"grncore ({backend})" if method == "grnboost2" else "grncore"
+            out.append((impl if seeds == [0] else f"{impl} seed {seed}", seconds, pd.Series(scores, index=key)))
     if args.arboreto_python.exists():
         seconds, links = run_arboreto(method, expr, tfs, targets, args)
         imp = links.set_index(["TF", "target"])["importance"]
@@ -192,6 +195,8 @@ def main(argv=None) -> None:
     ap.add_argument("--genie3-targets", type=int, default=0, help="targets for genie3 (1000 trees each); 0 = skip")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--backends", default="fast,sklearn", help="grnboost2 backends of ours to time")
+    ap.add_argument("--seeds", default="0", help="comma-separated seeds of our fits (several: the random-draw "
+                                                 "spread of the quality figures)")
     ap.add_argument("--arboreto-python", type=Path, default=BENCH_PY)
     ap.add_argument("--arboreto-worker", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--method", default="grnboost2", help=argparse.SUPPRESS)
