@@ -223,3 +223,17 @@ def test_a_run_that_fails_inside_the_method_does_not_stay_running(sc, tmp_path):
         run(sc, "lstm", "edge_random", workspace=ws)  # lstm needs time-series data
     [row] = ws.list_runs()
     assert row.status == "failed" and "time_series" in row.message.replace(" ", "_")
+
+
+def test_versions_survive_a_torch_import_in_progress_in_another_thread(monkeypatch):
+    """A half-imported module (another run's thread is importing torch) has no ``__version__``
+    yet; the record takes the installed version instead of failing the run (found by
+    bench/load_sessions.py: a pearson run failed with AttributeError while a gne run imported torch)."""
+    import sys
+    import types
+    from importlib.metadata import version
+
+    from grncore.bench.run import versions
+
+    monkeypatch.setitem(sys.modules, "torch", types.ModuleType("torch"))  # no attributes yet
+    assert versions()["torch"] == version("torch")

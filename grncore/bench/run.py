@@ -12,6 +12,7 @@ processes or the Dask cluster's address), package versions and wall time.
 
 from __future__ import annotations
 
+import functools
 import platform
 import re
 import sys
@@ -70,14 +71,27 @@ class RunResult:
 
 
 def versions() -> dict:
-    """Versions of Python and the packages that decide a run's numbers."""
+    """Versions of Python and the packages that decide a run's numbers. torch's (when it is
+    loaded) comes from its installed metadata, not from the module: another thread's run may be
+    importing torch at this moment, and a half-imported module has no ``__version__`` yet (the
+    10-session load bench hit exactly that)."""
     import sklearn
 
     out = {"python": platform.python_version(), "grncore": grncore.__version__,
            "numpy": np.__version__, "pandas": pd.__version__, "scikit-learn": sklearn.__version__}
     if "torch" in sys.modules:
-        out["torch"] = sys.modules["torch"].__version__
+        out["torch"] = _installed_version("torch")
     return out
+
+
+@functools.lru_cache(maxsize=None)
+def _installed_version(dist: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(dist)
+    except PackageNotFoundError:  # loaded from a source tree, not installed
+        return "unknown"
 
 
 def build_split(dataset: Dataset | Sequence[Dataset], split: str, seed: int, split_options: dict | None) -> tuple[Split, Dataset]:
