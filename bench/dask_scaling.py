@@ -1,6 +1,6 @@
 """Benchmark: grnboost2 on a Dask cluster vs local runs: equality and scaling with 1, 2, 4 workers.
 
-    nice -n 5 .venv/bin/python bench/dask_scaling.py [--targets 60] [--workers 1,2,4] [--data DIR]
+    nice -n 5 .venv/bin/python bench/dask_scaling.py [--targets 948] [--workers 1,2,4] [--data DIR]
 
 Data: BEELINE hHEP TFs+500 STRING (``../shared/benchdata``), a seeded random sample of targets,
 every TF x target pair. Runs, side by side in one process: grnboost2 (backend 'fast', defaults,
@@ -31,7 +31,7 @@ DATA = REPO.parent / "shared" / "benchdata" / "beeline" / "hHEP" / "TFs+500" / "
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--targets", type=int, default=60)
+    ap.add_argument("--targets", type=int, default=948, help="sampled targets (948 = all of hHEP)")
     ap.add_argument("--workers", default="1,2,4")
     ap.add_argument("--data", type=Path, default=DATA)
     ap.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "dask_scaling.md")

@@ -169,16 +169,23 @@ class Session:
             await page.get_by_text("Upload files", exact=True).click()
             await page.get_by_text("Ground-truth network").first.wait_for(timeout=60_000)
             inputs = page.locator('input[type="file"]')
-            await inputs.nth(0).set_input_files(str(self.files["expression"]))
-            await inputs.nth(1).set_input_files(str(self.files["network"]))
-            await inputs.nth(3).set_input_files(str(self.files["tfs"]))  # column order: expression, network, metadata | tfs
+            for k, key in ((0, "expression"), (1, "network"), (3, "tfs")):  # expression, network, metadata | tfs
+                await inputs.nth(k).set_input_files(str(self.files[key]))
+                # the upload has reached the server once its file chip shows and the rerun is over;
+                # a Load clicked before that finds no file ("Choose an expression file first")
+                await page.get_by_text(Path(self.files[key]).name, exact=True).first.wait_for(timeout=120_000)
+                await idle(page)
             await page.get_by_label("Name (optional)").fill(self.name)
             await page.get_by_role("button", name="Load", exact=True).click()
             await page.get_by_text(f"Loaded: {self.name}").wait_for(timeout=180_000)
+            # the success message is drawn before the rest of the page: wait for the new dataset's
+            # heading before reading its id (else the previous active dataset's caption is read)
+            await page.get_by_role("heading", name=self.name, exact=True).wait_for(timeout=180_000)
         else:
             await page.get_by_label("Seed").fill(str(100 + self.i))
             await page.get_by_role("button", name="Generate").click()
             await page.get_by_text("Simulated:").wait_for(timeout=180_000)
+            await page.get_by_text(f"seed={100 + self.i})").first.wait_for(timeout=180_000)  # the new caption
         await idle(page)
         self.ds_id = await data_page_id(page)
         if not self.files:
@@ -312,7 +319,7 @@ def report(args, sessions, sampler, wall, load0, load1, tmp) -> None:
         "# Many users, one server (`bench/load_sessions.py`)",
         "",
         f"Generated {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {platform.machine()}, {n_cores()} cores "
-        f"(shared with other jobs). {args.sessions} Chromium contexts against one server at once; load average "
+        f"(the load average says how busy it was). {args.sessions} Chromium contexts against one server at once; load average "
         f"(1/5/15 min) before {load0[0]:.1f} / {load0[1]:.1f} / {load0[2]:.1f}, after {load1[0]:.1f} / {load1[1]:.1f} / "
         f"{load1[2]:.1f}. Uploaded datasets: `simulate.single_cell` {args.genes} genes x {args.cells} cells (own seed "
         f"each); every {args.demo_every}th session generates the demo (100 genes x 400 cells) instead. Runs per session: "
