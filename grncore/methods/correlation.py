@@ -118,10 +118,11 @@ def _grid_scores(dataset: Dataset, tf_rows: np.ndarray, *, rank: bool, signed: b
     work of a general product), computed as float32 **into the tail of the result's own buffer**
     (``T^2`` float32 take at most half of the ``T (G - 1)`` float64 of the result); the TF x
     other-gene correlations are one gemm per block of TF rows. Each block of result rows is then
-    assembled in gene-row order and written with the self-loop dropped (two contiguous copies per
-    row, `_correlation_kernel.fill_rows`). Writing row ``i`` never reaches the float32 rows ``> i`` still to be read (they start at
-    byte ``8 T (G-1) - 4 T (T - i - 1)``, at or beyond the end ``8 (G-1) (i + 1)`` of result row
-    ``i``). The float32 -> float64 copy does the absolute value and the clip to [-1, 1] on each
+    assembled in gene-row order and written with the self-loop dropped, one compiled loop per block
+    (`_correlation_kernel.fill_rows`, in row order). Writing row ``i`` never reaches the float32
+    rows ``> i`` still to be read (they start at byte ``8 T (G-1) - 4 T (T - i - 1)``, at or
+    beyond the end ``8 (G-1) (i + 1)`` of result row ``i``); row ``i`` itself is copied to a
+    scratch row before it is overwritten. The float32 -> float64 copy does the absolute value and the clip to [-1, 1] on each
     row while it is in cache (no separate pass over the products): 3 ms for 2,000 x 1,999 where
     numpy's per-row ufunc calls took 16 ms in the same run. Memory: the result, the
     standardised genes (written over the reordered copy of the rows when there is one, float32
