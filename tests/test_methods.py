@@ -458,21 +458,23 @@ def _gbr_reference(X, y, exclude, depth, n_estimators):
     return keep, model
 
 
-@pytest.mark.parametrize("depth", [2, 3])
-def test_fast_boosting_engine_reproduces_sklearn_trees(depth):
+@pytest.mark.parametrize("n, depth", [(80, 2), (80, 3), (1200, 6)])
+def test_fast_boosting_engine_reproduces_sklearn_trees(n, depth):
     """Without random draws (all features at every split, no subsample) the level-wise engine
     grows scikit-learn's trees: the same predictions (to rounding) and the same importances up to
     ties (small nodes often have several features that split off the same samples with the very
-    same gain; which one is credited then follows the draw order, in both engines)."""
+    same gain; which one is credited then follows the draw order, in both engines). Both split
+    searches are covered: nodes gather their keys from the presorted tables, and at 1,200 samples
+    and depth 6 the nodes below n / `SORT_BELOW` samples sort theirs."""
     from grncore.methods import _boost
 
     rng = np.random.default_rng(3)
-    X = rng.normal(size=(12, 80)).astype(np.float32)
+    X = rng.normal(size=(12, n)).astype(np.float32)
     X[3] = np.round(X[3])  # ties, as in count data
-    y = 2 * X[0] + X[1] ** 2 + 0.3 * rng.normal(size=80)
+    y = 2 * X[0] + X[1] ** 2 + 0.3 * rng.normal(size=n)
     p = dict(learning_rate=0.1, n_estimators=40, max_features=1.0, subsample=1.0, max_depth=depth,
              early_stop_window=25, oob_improvement="sklearn")
-    pred = np.empty(80)
+    pred = np.empty(n)
     imp, n_trees = _boost.boost_target(_boost.prepare(X), y.astype(np.float64), 5, p, np.random.default_rng(0),
                                        out_pred=pred)
     keep, model = _gbr_reference(X, y, 5, depth, 40)
