@@ -1,6 +1,7 @@
 """Shared fixtures: an isolated workspace per test, paths to the repo and the shared data."""
 
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -15,6 +16,13 @@ def _isolated_workspace(tmp_path, monkeypatch):
     """Every test gets its own GRN_WORKSPACE so nothing touches ~/.grn-workbench."""
     monkeypatch.setenv("GRN_WORKSPACE", str(tmp_path / "workspace"))
     monkeypatch.delenv("GRN_DATA_DIR", raising=False)
+    main = sys.modules.get("__main__")
+    yield
+    # Streamlit's AppTest installs the app script as ``__main__`` (its script runner does, so that
+    # pickling works inside scripts) and leaves it there. A process started with "spawn" afterwards
+    # (a Dask LocalCluster's workers) would then run app.py first: once it hit the workspace
+    # database mid-write ("database is locked") and the worker never started.
+    sys.modules["__main__"] = main
 
 
 def benchdata(*parts: str) -> Path:
