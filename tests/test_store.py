@@ -127,3 +127,37 @@ def test_workspace_path_from_environment(tmp_path, monkeypatch):
     assert store.workspace_path() == (tmp_path / "env-ws").resolve()
     monkeypatch.delenv("GRN_WORKSPACE")
     assert str(store.workspace_path()).endswith(".grn-workbench")
+
+
+@pytest.mark.parametrize("kind", ["workspace", "literature"])
+def test_many_threads_opening_one_new_database_at_once_all_succeed(tmp_path, kind):
+    """Found with the test suite: a process opening a new workspace while another was creating
+    it failed with "database is locked" (the migration read the schema version, then lost the race
+    to write; and switching a new file to WAL mode does not wait for a busy database)."""
+    import threading
+
+    from grncore.literature import store as literature
+
+    open_one = (lambda d: Workspace(d).set_setting("k", "v")) if kind == "workspace" else literature.LiteratureStore
+    errors = []
+    for k in range(10):
+        folder = tmp_path / f"ws{k}"
+        start = threading.Barrier(8)
+
+        def go():
+            start.wait()
+            try:
+                open_one(folder)
+            except Exception as exc:  # noqa: BLE001 - collected and asserted below
+                errors.append(repr(exc))
+
+        threads = [threading.Thread(target=go) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert errors == []
+    path, steps = ((tmp_path / "ws0" / "workspace.sqlite", len(store.MIGRATIONS)) if kind == "workspace" else
+                   (tmp_path / "ws0" / literature.FILE_NAME, len(literature.MIGRATIONS)))
+    with sqlite3.connect(path) as con:
+        assert con.execute("PRAGMA user_version").fetchone()[0] == steps

@@ -39,7 +39,7 @@ from typing import Iterator
 import pandas as pd
 
 from .. import _proc
-from .._sqlite import transaction
+from .._sqlite import migrate, transaction
 from ..data import Dataset
 
 log = logging.getLogger(__name__)
@@ -187,17 +187,13 @@ class Workspace:
             return con.execute("PRAGMA user_version").fetchone()[0]
 
     def _migrate(self) -> None:
-        with self._lock, self.connect() as con:
-            version = con.execute("PRAGMA user_version").fetchone()[0]
-            if version > len(MIGRATIONS):
-                raise RuntimeError(
-                    f"workspace {self.root} has schema version {version}, newer than this "
-                    f"GRN Workbench ({len(MIGRATIONS)}); upgrade the app or use another GRN_WORKSPACE")
-            for step in range(version, len(MIGRATIONS)):
-                for statement in MIGRATIONS[step].split(";"):
-                    if statement.strip():
-                        con.execute(statement)
-                con.execute(f"PRAGMA user_version = {step + 1}")
+        def newer(version: int) -> Exception:
+            return RuntimeError(
+                f"workspace {self.root} has schema version {version}, newer than this "
+                f"GRN Workbench ({len(MIGRATIONS)}); upgrade the app or use another GRN_WORKSPACE")
+
+        with self._lock:
+            migrate(self.db_path, MIGRATIONS, newer=newer, foreign_keys=True)
 
     # ------------------------------------------------------------------ settings
     def get_setting(self, key: str, default: str | None = None) -> str | None:

@@ -26,7 +26,7 @@ from typing import Iterable
 
 import pandas as pd
 
-from .._sqlite import transaction
+from .._sqlite import migrate, transaction
 from ..data import InputError
 from .client import Passage, PubTatorHit, SearchHit, Summary
 
@@ -60,16 +60,10 @@ class LiteratureStore:
         self.root.mkdir(parents=True, exist_ok=True)
         self.path = self.root / FILE_NAME
         self._lock = threading.Lock()
-        with self._lock, self.connect() as con:
-            version = con.execute("PRAGMA user_version").fetchone()[0]
-            if version > len(MIGRATIONS):
-                raise InputError(f"{FILE_NAME} has schema version {version}, newer than this GRN Workbench "
-                                 f"({len(MIGRATIONS)})", where=str(self.root), fix="upgrade the app")
-            for step in range(version, len(MIGRATIONS)):
-                for statement in MIGRATIONS[step].split(";"):
-                    if statement.strip():
-                        con.execute(statement)
-                con.execute(f"PRAGMA user_version = {step + 1}")
+        with self._lock:
+            migrate(self.path, MIGRATIONS, newer=lambda version: InputError(
+                f"{FILE_NAME} has schema version {version}, newer than this GRN Workbench ({len(MIGRATIONS)})",
+                where=str(self.root), fix="upgrade the app"))
 
     @classmethod
     def of(cls, workspace) -> "LiteratureStore":
