@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -43,12 +42,15 @@ def standardize(X: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     Z = np.empty(X.shape, dtype=np.float32) if out is None else out
     X = np.ascontiguousarray(X)
     parts = min(STD_THREADS, n_cores(), max(1, X.size // STD_MIN_PART))
+    if parts == 1:
+        standardize_rows(X, Z)
+        return Z
     bounds = np.linspace(0, len(X), parts + 1).astype(int)
-    with ThreadPoolExecutor(parts - 1) if parts > 1 else contextlib.nullcontext() as pool:
-        rest = [pool.submit(standardize_rows, X[a:b], Z[a:b]) for a, b in zip(bounds[1:-1], bounds[2:])] if pool else []
+    with ThreadPoolExecutor(parts - 1) as pool:  # this thread takes the first part
+        rest = [pool.submit(standardize_rows, X[a:b], Z[a:b]) for a, b in zip(bounds[1:-1], bounds[2:])]
         standardize_rows(X[:bounds[1]], Z[:bounds[1]])
-        for f in rest:
-            f.result()
+        for part in rest:
+            part.result()
     return Z
 
 
